@@ -1,0 +1,1 @@
+"""The trading analytics platform's own library, imported by every stack."""

@@ -1,0 +1,35 @@
+"""Stack output names: the contract between the layer that exports and the layers that read."""
+
+from __future__ import annotations
+
+# Every layer exports the environment it was deployed for.
+ENVIRONMENT = "environment"
+
+# network
+VPC_ID = "vpc_id"
+PRIVATE_SUBNET_IDS = "private_subnet_ids"
+LAMBDA_SECURITY_GROUP_ID = "lambda_security_group_id"
+FLOW_LOG_GROUP_NAME = "flow_log_group_name"
+
+# data
+DYNAMODB_TABLE_NAME = "dynamodb_table_name"
+DYNAMODB_TABLE_ARN = "dynamodb_table_arn"
+S3_BUCKET_NAME = "s3_bucket_name"
+S3_BUCKET_ARN = "s3_bucket_arn"
+
+# compute
+LAMBDA_FUNCTION_NAME = "lambda_function_name"
+LAMBDA_FUNCTION_ARN = "lambda_function_arn"
+LAMBDA_ROLE_ARN = "lambda_role_arn"
+LOG_GROUP_NAME = "log_group_name"
+
+# The seven outputs the platform description promises, in its order.
+DESCRIBED = (
+    LAMBDA_FUNCTION_NAME,
+    LAMBDA_FUNCTION_ARN,
+    DYNAMODB_TABLE_NAME,
+    S3_BUCKET_NAME,
+    VPC_ID,
+    LOG_GROUP_NAME,
+    ENVIRONMENT,
+)

@@ -1,0 +1,102 @@
+"""IAM policy documents, built as plain dicts so tests and linters read what AWS will read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+PolicyDocument = dict[str, Any]
+
+# What the data processor does to its table: a conditional put per trade and an update per
+# rollup, both inside TransactWriteItems, which AWS authorises as the individual item actions.
+TABLE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# Archive objects are written whole and never read back by the function.
+ARCHIVE_ACTIONS = ("s3:PutObject",)
+# Log group is created by the stack with its retention, so the function never creates one.
+FUNCTION_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# A function in a VPC reaches it through ENIs the Lambda service manages with the function's
+# role. These actions have no resource-level permissions in EC2's authorisation model, so AWS
+# requires Resource "*" (the same set as the AWSLambdaVPCAccessExecutionRole managed policy).
+ENI_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+# The flow-logs service lists log groups before delivering; that action takes no single group.
+FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
+# Actions AWS grants only on "*", each with the reason: the allow-list every check reads.
+UNSCOPED_ACTIONS: dict[str, str] = {
+    action: "EC2 network-interface actions have no resource-level permissions for Lambda's VPC ENIs"
+    for action in ENI_ACTIONS
+}
+
+
+def document(*statements: dict[str, Any]) -> PolicyDocument:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(sid: str, actions: tuple[str, ...], resources: list[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+
+
+def service_trust(service: str, conditions: dict[str, Any] | None = None) -> PolicyDocument:
+    """A trust policy that lets exactly one AWS service principal assume the role."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if conditions:
+        statement["Condition"] = conditions
+    return document(statement)
+
+
+def log_group_resources(log_group_arn: str) -> list[str]:
+    """The group itself (CreateLogStream) and its streams (PutLogEvents), nothing wider."""
+    return [log_group_arn, f"{log_group_arn}:log-stream:*"]
+
+
+def data_processor_policy(table_arn: str, bucket_arn: str, log_group_arn: str) -> PolicyDocument:
+    """The function's inline policy: explicit actions, each on the one resource it needs."""
+    return document(
+        allow("AnalyticsTableWrites", TABLE_ACTIONS, [table_arn]),
+        allow("ArchiveObjectWrites", ARCHIVE_ACTIONS, [f"{bucket_arn}/*"]),
+        allow("OwnLogStreams", FUNCTION_LOG_ACTIONS, log_group_resources(log_group_arn)),
+        allow("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]),
+    )
+
+
+def flow_log_policy(log_group_arn: str) -> PolicyDocument:
+    # arn:aws:logs:REGION:ACCOUNT:log-group:NAME -> every group of this account and region only.
+    account_groups = log_group_arn.rsplit(":log-group:", 1)[0] + ":log-group:*"
+    return document(
+        allow("FlowLogDelivery", FLOW_LOG_ACTIONS, log_group_resources(log_group_arn)),
+        allow("FlowLogDiscovery", FLOW_LOG_DISCOVERY_ACTIONS, [account_groups]),
+    )
+
+
+def deny_insecure_transport(bucket_arn: str) -> PolicyDocument:
+    """Bucket policy refusing every request not made over TLS.
+
+    The `s3:*` here sits in a Deny, which only removes access; it is AWS's documented form of
+    this control (Security Hub S3.5) and the one wildcard action the project writes.
+    """
+    return document(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+def to_json(doc: PolicyDocument) -> str:
+    # Sorted keys keep the rendered policy byte-stable, so an unchanged policy never diffs.
+    return json.dumps(doc, sort_keys=True)

@@ -1,0 +1,250 @@
+"""One typed, validated settings object per stack, built once from stack config and the profile.
+
+Parsing is plain Python over a mapping of raw values, so every rule is testable without the
+Pulumi runtime; `load_*` read the running stack's config and turn a ConfigError into a
+`pulumi.RunError`, which the engine prints as one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from shared import environments as env
+from shared.environments import BillingMode, EnvironmentProfile
+from shared.errors import ConfigError
+from shared.layers import COMPUTE, DATA, NETWORK, Layer
+from shared.naming import NameKind, Naming, check_name, tags
+
+# Documented per-project config keys (README "Configuration"); anything else is a typo.
+NETWORK_KEYS = ("vpc_cidr", "az_count", "log_retention_days")
+DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity")
+COMPUTE_KEYS = ("lambda_memory_mb", "lambda_timeout_seconds", "log_retention_days", "upstream_org")
+KNOWN_KEYS: Mapping[str, tuple[str, ...]] = {
+    NETWORK.name: NETWORK_KEYS,
+    DATA.name: DATA_KEYS,
+    COMPUTE.name: COMPUTE_KEYS,
+}
+# Self-managed backends (file, S3) put every stack in this organization.
+DEFAULT_ORGANIZATION = "organization"
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What every stack knows about itself: environment, region, layer, profile."""
+
+    layer: Layer
+    environment: str
+    region: str
+    profile: EnvironmentProfile = field(repr=False)
+
+    @property
+    def naming(self) -> Naming:
+        return Naming(self.environment, self.region)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return tags(self.environment, self.layer.name)
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    context: StackContext
+    vpc_cidr: str
+    az_count: int
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    context: StackContext
+    table_name: str
+    bucket_name: str
+    billing_mode: BillingMode
+    min_capacity: int
+    max_capacity: int
+    versioning: bool
+    protected: bool
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    context: StackContext
+    function_name: str
+    role_name: str
+    log_group_name: str
+    memory_mb: int
+    timeout_seconds: int
+    log_retention_days: int
+    architecture: str
+    network_stack: str
+    data_stack: str
+
+
+# ---- parsing (pure) -------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+class _Values:
+    """Raw config values of one project, with the full key name in every error."""
+
+    def __init__(self, project: str, values: Mapping[str, Any], known: tuple[str, ...]) -> None:
+        self.project = project
+        self.values = values
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(
+                self.key(unknown[0]), values[unknown[0]], f"a known key: {', '.join(known)}"
+            )
+
+    def key(self, name: str) -> str:
+        return f"{self.project}:{name}"
+
+    def get(self, name: str, default: _T, parse: Callable[[str, Any], _T]) -> _T:
+        raw = self.values.get(name)
+        return default if raw is None else parse(self.key(name), raw)
+
+
+def _as_int(key: str, raw: Any) -> int:
+    # Config numbers reach the program as strings ("1024") or, via JSON, floats (1024.0).
+    if isinstance(raw, bool):
+        raise ConfigError(key, raw, "a whole number")
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise ConfigError(key, raw, "a whole number") from None
+    if not number.is_integer():
+        raise ConfigError(key, raw, "a whole number")
+    return int(number)
+
+
+def _parser(validate: Callable[[str, int], int]) -> Callable[[str, Any], int]:
+    return lambda key, raw: validate(key, _as_int(key, raw))
+
+
+def _context(layer: Layer, environment: str, region: str | None) -> StackContext:
+    profile = env.profile_for(environment)
+    naming = Naming(environment, region or env.DEFAULT_REGION)
+    return StackContext(layer, environment, naming.region, profile)
+
+
+def parse_network(environment: str, region: str | None, raw: Mapping[str, Any]) -> NetworkSettings:
+    ctx = _context(NETWORK, environment, region)
+    values = _Values(NETWORK.project, raw, NETWORK_KEYS)
+    p = ctx.profile
+    return NetworkSettings(
+        context=ctx,
+        vpc_cidr=values.get("vpc_cidr", p.vpc_cidr, lambda k, v: env.validate_cidr(k, str(v))),
+        az_count=values.get(
+            "az_count", p.az_count, _parser(lambda k, v: env.validate_range(k, v, 2, 6))
+        ),
+        log_retention_days=values.get(
+            "log_retention_days", p.log_retention_days, _parser(env.validate_retention)
+        ),
+    )
+
+
+def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> DataSettings:
+    ctx = _context(DATA, environment, region)
+    values = _Values(DATA.project, raw, DATA_KEYS)
+    p = ctx.profile
+    capacity = _parser(lambda k, v: env.validate_range(k, v, 1, 40000))
+    min_capacity = values.get("min_capacity", p.dynamodb_min_capacity, capacity)
+    max_capacity = values.get("max_capacity", max(p.dynamodb_max_capacity, min_capacity), capacity)
+    if max_capacity < min_capacity:
+        raise ConfigError(
+            values.key("max_capacity"), max_capacity, f"at least min_capacity ({min_capacity})"
+        )
+    return DataSettings(
+        context=ctx,
+        table_name=ctx.naming.name("analytics-table", NameKind.DYNAMODB_TABLE),
+        # Bucket names are global across all AWS accounts, so this one may be overridden.
+        bucket_name=values.get(
+            "bucket_name",
+            ctx.naming.name("data-archive", NameKind.S3_BUCKET),
+            lambda k, v: check_name(NameKind.S3_BUCKET, str(v), k),
+        ),
+        billing_mode=values.get(
+            "billing_mode", p.dynamodb_billing_mode, lambda k, v: env.parse_billing_mode(k, str(v))
+        ),
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        versioning=p.s3_versioning,
+        protected=p.protected,
+    )
+
+
+def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) -> ComputeSettings:
+    ctx = _context(COMPUTE, environment, region)
+    values = _Values(COMPUTE.project, raw, COMPUTE_KEYS)
+    p = ctx.profile
+    org = values.get("upstream_org", DEFAULT_ORGANIZATION, _organization)
+    function_name = ctx.naming.name("data-processor", NameKind.LAMBDA_FUNCTION)
+    return ComputeSettings(
+        context=ctx,
+        function_name=function_name,
+        role_name=ctx.naming.name("data-processor-role", NameKind.IAM_ROLE),
+        # Lambda writes to /aws/lambda/<function name>; creating it first lets us own retention.
+        log_group_name=check_name(NameKind.LOG_GROUP, f"/aws/lambda/{function_name}"),
+        memory_mb=values.get("lambda_memory_mb", p.lambda_memory_mb, _parser(env.validate_memory)),
+        timeout_seconds=values.get(
+            "lambda_timeout_seconds", p.lambda_timeout_seconds, _parser(env.validate_timeout)
+        ),
+        log_retention_days=values.get(
+            "log_retention_days", p.log_retention_days, _parser(env.validate_retention)
+        ),
+        architecture=p.lambda_architecture,
+        network_stack=stack_reference_name(org, NETWORK, environment),
+        data_stack=stack_reference_name(org, DATA, environment),
+    )
+
+
+def _organization(key: str, raw: Any) -> str:
+    text = str(raw)
+    if not text or "/" in text or text.strip() != text:
+        raise ConfigError(key, raw, "an organization name without '/' or spaces")
+    return text
+
+
+def stack_reference_name(organization: str, layer: Layer, environment: str) -> str:
+    """Fully qualified `<org>/<project>/<stack>` of one layer in one environment."""
+    return f"{organization}/{layer.project}/{environment}"
+
+
+# ---- reading the running stack --------------------------------------------------------------
+
+
+def _load(layer: Layer, parse: Callable[[str, str | None, Mapping[str, Any]], _T]) -> _T:
+    prefix = f"{layer.project}:"
+    # The engine hands the program every config key; reading them all is how typos are caught.
+    all_config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    raw = {k[len(prefix) :]: v for k, v in all_config.items() if k.startswith(prefix)}
+    region = pulumi.Config("aws").get("region")
+    try:
+        return parse(pulumi.get_stack(), region, raw)
+    except ConfigError as error:
+        raise pulumi.RunError(
+            f"invalid configuration for stack {layer.project}/{pulumi.get_stack()}: {error}"
+        ) from None
+
+
+def load_network() -> NetworkSettings:
+    return _load(NETWORK, parse_network)
+
+
+def load_data() -> DataSettings:
+    return _load(DATA, parse_data)
+
+
+def load_compute() -> ComputeSettings:
+    return _load(COMPUTE, parse_compute)
