@@ -1,0 +1,1 @@
+"""ComponentResources, one module per layer."""

@@ -1,0 +1,99 @@
+"""The data processor: an arm64 Lambda in the private subnets, its role and its log group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from shared import policies
+from shared.packaging import Package
+from shared.settings import ComputeSettings
+
+RUNTIME = "python3.12"
+HANDLER = "handler.handler"
+
+
+@dataclass(frozen=True)
+class DataProcessorArgs:
+    settings: ComputeSettings
+    package: Package
+    subnet_ids: pulumi.Input[list[str]]
+    security_group_id: pulumi.Input[str]
+    table_name: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    bucket_name: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+
+
+class DataProcessor(pulumi.ComponentResource):
+    """Lambda function with a least-privilege role and a log group it does not create itself."""
+
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(
+        self, name: str, args: DataProcessorArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trading:compute:DataProcessor", name, None, opts)
+        s = args.settings
+        tags = s.context.tags
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Created before the function so Lambda never auto-creates it with infinite retention.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=s.log_group_name,
+            retention_in_days=s.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=s.role_name,
+            assume_role_policy=policies.to_json(policies.service_trust("lambda.amazonaws.com")),
+            tags=tags,
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(args.table_arn, args.bucket_arn, self.log_group.arn).apply(
+                lambda arns: policies.to_json(policies.data_processor_policy(*arns))
+            ),
+            opts=child,
+        )
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            name=s.function_name,
+            runtime=RUNTIME,
+            architectures=[s.architecture],
+            handler=HANDLER,
+            code=pulumi.FileArchive(str(args.package.path)),
+            # The package is byte-stable, so this hash changes only when the sources do.
+            source_code_hash=args.package.sha256_base64,
+            memory_size=s.memory_mb,
+            timeout=s.timeout_seconds,
+            role=self.role.arn,
+            environment={
+                "variables": {
+                    "TABLE_NAME": args.table_name,
+                    "BUCKET_NAME": args.bucket_name,
+                    "ENVIRONMENT": s.context.environment,
+                }
+            },
+            vpc_config={
+                "subnet_ids": args.subnet_ids,
+                "security_group_ids": [args.security_group_id],
+            },
+            logging_config={"log_format": "Text", "log_group": self.log_group.name},
+            tags=tags,
+            # The policy must be attached before the first invocation, and ENI creation during
+            # create needs the ec2 actions in it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, policy]),
+        )
+        self.register_outputs(
+            {"function_name": self.function.name, "function_arn": self.function.arn}
+        )

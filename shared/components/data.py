@@ -1,0 +1,183 @@
+"""The analytics table and the archive bucket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from shared import policies
+from shared.environments import BillingMode
+from shared.settings import DataSettings
+
+# Target utilisation for DynamoDB autoscaling: headroom for bursts at the open and close.
+AUTOSCALING_TARGET_PERCENT = 70.0
+# Archive tiering: trades are read often for a month, rarely for a quarter, then kept cold.
+ARCHIVE_PREFIX = "trades/"
+INFREQUENT_ACCESS_AFTER_DAYS = 30
+GLACIER_AFTER_DAYS = 90
+NONCURRENT_EXPIRY_DAYS = 365
+ABORT_MULTIPART_AFTER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DataStoreArgs:
+    settings: DataSettings
+
+
+class AnalyticsTable(pulumi.ComponentResource):
+    """DynamoDB table keyed by `pk`/`sk`, encrypted, recoverable, autoscaled when provisioned."""
+
+    table: aws.dynamodb.Table
+
+    def __init__(
+        self, name: str, args: DataStoreArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trading:data:AnalyticsTable", name, None, opts)
+        s = args.settings
+        provisioned = s.billing_mode is BillingMode.PROVISIONED
+        self.table = aws.dynamodb.Table(
+            f"{name}-table",
+            name=s.table_name,
+            billing_mode=s.billing_mode.value,
+            hash_key="pk",
+            range_key="sk",
+            attributes=[{"name": "pk", "type": "S"}, {"name": "sk", "type": "S"}],
+            read_capacity=s.min_capacity if provisioned else None,
+            write_capacity=s.min_capacity if provisioned else None,
+            point_in_time_recovery={"enabled": True},
+            server_side_encryption={"enabled": True},
+            deletion_protection_enabled=s.protected,
+            tags=s.context.tags,
+            # Autoscaling moves capacity at run time; without this every refresh shows drift
+            # and every update would reset capacity to the floor.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["read_capacity", "write_capacity"] if provisioned else None,
+            ),
+        )
+        if provisioned:
+            for dimension in ("Read", "Write"):
+                self._autoscale(name, dimension, s)
+        self.register_outputs({"name": self.table.name, "arn": self.table.arn})
+
+    def _autoscale(self, name: str, dimension: str, s: DataSettings) -> None:
+        target = aws.appautoscaling.Target(
+            f"{name}-{dimension.lower()}-target",
+            service_namespace="dynamodb",
+            resource_id=self.table.name.apply(lambda table: f"table/{table}"),
+            scalable_dimension=f"dynamodb:table:{dimension}CapacityUnits",
+            min_capacity=s.min_capacity,
+            max_capacity=s.max_capacity,
+            tags=s.context.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-{dimension.lower()}-policy",
+            name=s.context.naming.name(f"analytics-table-{dimension.lower()}-scaling"),
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration={
+                "target_value": AUTOSCALING_TARGET_PERCENT,
+                "predefined_metric_specification": {
+                    "predefined_metric_type": f"DynamoDB{dimension}CapacityUtilization"
+                },
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+class ArchiveBucket(pulumi.ComponentResource):
+    """Private, encrypted, TLS-only S3 bucket with tiering; versioned where the profile says."""
+
+    bucket: aws.s3.Bucket
+
+    def __init__(
+        self, name: str, args: DataStoreArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trading:data:ArchiveBucket", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=s.bucket_name,
+            # Emptying a bucket on destroy is a convenience for throwaway environments only.
+            force_destroy=not s.protected,
+            tags=s.context.tags,
+            opts=child,
+        )
+        bucket_id = self.bucket.id
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket_id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket_id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
+        # "Disabled" (never versioned) is only valid on creation; recorded so the state is explicit.
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket_id,
+            versioning_configuration={"status": "Enabled" if s.versioning else "Disabled"},
+            opts=child,
+        )
+        rule: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+            "id": "archive-tiering",
+            "status": "Enabled",
+            "filter": {"prefix": ARCHIVE_PREFIX},
+            "transitions": [
+                {"days": INFREQUENT_ACCESS_AFTER_DAYS, "storage_class": "STANDARD_IA"},
+                {"days": GLACIER_AFTER_DAYS, "storage_class": "GLACIER_IR"},
+            ],
+        }
+        if s.versioning:
+            rule["noncurrent_version_expiration"] = {"noncurrent_days": NONCURRENT_EXPIRY_DAYS}
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket_id,
+            rules=[
+                rule,
+                {
+                    "id": "abort-incomplete-uploads",
+                    "status": "Enabled",
+                    "filter": {},
+                    "abort_incomplete_multipart_upload": {
+                        "days_after_initiation": ABORT_MULTIPART_AFTER_DAYS
+                    },
+                },
+            ],
+            # S3 rejects lifecycle rules on versioned buckets until versioning has settled.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=bucket_id,
+            policy=self.bucket.arn.apply(
+                lambda arn: policies.to_json(policies.deny_insecure_transport(arn))
+            ),
+            # Policies and public-access settings race on a new bucket; settle the block first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
+        self.register_outputs({"name": self.bucket.bucket, "arn": self.bucket.arn})

@@ -1,0 +1,197 @@
+"""A private, internet-less VPC the data processor runs in."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from shared import policies
+from shared.naming import NameKind
+from shared.settings import NetworkSettings
+
+
+@dataclass(frozen=True)
+class PrivateNetworkArgs:
+    settings: NetworkSettings
+
+
+class PrivateNetwork(pulumi.ComponentResource):
+    """VPC, private subnets, S3 and DynamoDB gateway endpoints, locked-down groups, flow logs."""
+
+    vpc: aws.ec2.Vpc
+    subnets: list[aws.ec2.Subnet]
+    lambda_security_group: aws.ec2.SecurityGroup
+    flow_log_group: aws.cloudwatch.LogGroup
+
+    def __init__(
+        self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trading:network:PrivateNetwork", name, None, opts)
+        s = args.settings
+        ctx = s.context
+        naming, region = ctx.naming, ctx.region
+        child = pulumi.ResourceOptions(parent=self)
+        lookup = pulumi.InvokeOptions(parent=self)
+        account_id = aws.get_caller_identity(opts=lookup).account_id
+        partition = aws.get_partition(opts=lookup).partition
+
+        def tagged(resource_type: str) -> dict[str, str]:
+            return {**ctx.tags, "Name": naming.name(resource_type)}
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=s.vpc_cidr,
+            # Private DNS is how the function resolves the S3 and DynamoDB endpoints.
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=tagged("vpc"),
+            opts=child,
+        )
+
+        # The default group is what anything launched without a group gets: strip it bare.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg", vpc_id=self.vpc.id, tags=tagged("default-sg"), opts=child
+        )
+
+        route_table = aws.ec2.RouteTable(
+            f"{name}-private-rt", vpc_id=self.vpc.id, tags=tagged("private-rt"), opts=child
+        )
+        zones = _availability_zones(region, s.az_count, self)
+        self.subnets = []
+        for index, (zone, cidr) in enumerate(
+            zip(zones, _subnet_blocks(s.vpc_cidr, s.az_count), strict=True), 1
+        ):
+            subnet = aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=tagged(f"private-subnet-{index}"),
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}-rt",
+                subnet_id=subnet.id,
+                route_table_id=route_table.id,
+                opts=child,
+            )
+            self.subnets.append(subnet)
+
+        # Gateway endpoints add routes to the private route table: S3 and DynamoDB without
+        # an internet gateway or NAT, and at no hourly cost.
+        endpoints = {
+            service: aws.ec2.VpcEndpoint(
+                f"{name}-{service}-endpoint",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[route_table.id],
+                tags=tagged(f"{service}-endpoint"),
+                opts=child,
+            )
+            for service in ("s3", "dynamodb")
+        }
+
+        self.lambda_security_group = aws.ec2.SecurityGroup(
+            f"{name}-lambda-sg",
+            name=naming.name("data-processor-sg", NameKind.SECURITY_GROUP),
+            description="Data processor: HTTPS to the S3 and DynamoDB gateway endpoints only",
+            vpc_id=self.vpc.id,
+            # No inline rules: the provider then removes AWS's default allow-all egress, and
+            # the rules below are the whole story. DNS to the VPC resolver is not filtered by
+            # security groups, so it needs no rule.
+            tags=tagged("data-processor-sg"),
+            opts=child,
+        )
+        for service, endpoint in endpoints.items():
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-lambda-sg-{service}-https",
+                security_group_id=self.lambda_security_group.id,
+                description=f"HTTPS to the {service} gateway endpoint",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                prefix_list_id=endpoint.prefix_list_id,
+                tags=tagged(f"data-processor-sg-{service}-https"),
+                opts=child,
+            )
+
+        self.flow_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=naming.log_group("/aws/vpc", "flow-logs"),
+            retention_in_days=s.log_retention_days,
+            tags=ctx.tags,
+            opts=child,
+        )
+        flow_role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            name=naming.name("vpc-flow-logs-role", NameKind.IAM_ROLE),
+            # Confused-deputy guard: only flow logs of this account may assume the role.
+            assume_role_policy=policies.to_json(
+                policies.service_trust(
+                    "vpc-flow-logs.amazonaws.com",
+                    {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {
+                            "aws:SourceArn": f"arn:{partition}:ec2:{region}:"
+                            f"{account_id}:vpc-flow-log/*"
+                        },
+                    },
+                )
+            ),
+            tags=ctx.tags,
+            opts=child,
+        )
+        flow_policy = aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=flow_role.id,
+            policy=self.flow_log_group.arn.apply(
+                lambda arn: policies.to_json(policies.flow_log_policy(arn))
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=flow_role.arn,
+            max_aggregation_interval=60,
+            tags=tagged("flow-log"),
+            # Without the policy in place the first delivery attempts fail and AWS backs off.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[flow_policy]),
+        )
+
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc.id,
+                "subnet_ids": [subnet.id for subnet in self.subnets],
+                "lambda_security_group_id": self.lambda_security_group.id,
+            }
+        )
+
+
+def _subnet_blocks(vpc_cidr: str, count: int) -> list[str]:
+    """Equal blocks, 16 per VPC, so more zones can be added later without renumbering."""
+    network = ipaddress.IPv4Network(vpc_cidr)
+    return [str(block) for block in list(network.subnets(prefixlen_diff=4))[:count]]
+
+
+def _availability_zones(region: str, count: int, parent: pulumi.Resource) -> list[str]:
+    zones = aws.get_availability_zones(
+        state="available",
+        # Local and Wavelength zones need opting in and lack gateway endpoints; skip them.
+        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+        opts=pulumi.InvokeOptions(parent=parent),
+    ).names
+    if len(zones) < count:
+        raise pulumi.RunError(
+            f"trading-network:az_count = {count} is not allowed; region {region} has "
+            f"{len(zones)} availability zones ({', '.join(zones)})"
+        )
+    return sorted(zones)[:count]
