@@ -1,0 +1,127 @@
+"""Pulumi mocks that record every registration and answer like a small, deterministic AWS."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+FAKE_ACCOUNT_ID = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+# Physical IDs AWS gives by prefix; everything else is identified by its name.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/flowLog:FlowLog": "fl",
+}
+
+
+class UnknownStackError(Exception):
+    """A StackReference to a stack that was never deployed (the engine fails the same way)."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the engine received it."""
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    custom: bool
+
+
+@dataclass
+class FakeCloud(pulumi.runtime.Mocks):
+    """Records registrations; serves StackReferences from `stacks` ("project/stack" -> outputs).
+
+    References are matched on project and stack only, so any organization reaches them; the
+    full name the program asked for is in its recorded inputs.
+    """
+
+    region: str
+    stacks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    zone_count: int = 6
+    registrations: list[Registration] = field(default_factory=list)
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        self.registrations.append(Registration(args.typ, args.name, args.inputs, bool(args.custom)))
+        if args.typ == STACK_REFERENCE:
+            stack = str(args.inputs["name"])
+            project_stack = "/".join(stack.split("/")[-2:])
+            if project_stack not in self.stacks:
+                # What the engine says for a stack that was never deployed.
+                raise UnknownStackError(f"unknown stack {stack!r}")
+            outputs = dict(self.stacks[project_stack])
+            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": []}
+        if not args.custom:
+            return None, {}
+        return self._physical_id(args), {**args.inputs, **self._computed(args)}
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return self._answer(args.token), []
+
+    def _answer(self, token: str) -> dict[str, Any]:
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdefghijklmnop"[: self.zone_count]
+            return {
+                "names": [f"{self.region}{c}" for c in letters],
+                "zoneIds": [f"use1-az{i}" for i in range(1, self.zone_count + 1)],
+                "state": "available",
+            }
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": FAKE_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{FAKE_ACCOUNT_ID}:user/synth",
+                "userId": "AIDASYNTH",
+                "id": FAKE_ACCOUNT_ID,
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        # An unanswered invoke would yield None fields silently; fail loudly instead.
+        raise NotImplementedError(f"fake cloud has no answer for invoke {token}")
+
+    def _physical_id(self, args: pulumi.runtime.MockResourceArgs) -> str:
+        prefix = _ID_PREFIX.get(args.typ)
+        if prefix:
+            digest = hashlib.sha256(f"{self.region}/{args.typ}/{args.name}".encode()).hexdigest()
+            return f"{prefix}-{digest[:17]}"
+        inputs = args.inputs
+        return str(inputs.get("name") or inputs.get("bucket") or args.name)
+
+    def _computed(self, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+        """The outputs AWS computes that the programs read."""
+        inputs, region, account = args.inputs, self.region, FAKE_ACCOUNT_ID
+        name = inputs.get("name")
+        typ = args.typ
+        if typ == "aws:s3/bucket:Bucket":
+            return {"arn": f"arn:aws:s3:::{inputs['bucket']}", "bucket": inputs["bucket"]}
+        if typ == "aws:dynamodb/table:Table":
+            return {"arn": f"arn:aws:dynamodb:{region}:{account}:table/{name}"}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
+        if typ == "aws:iam/role:Role":
+            return {"arn": f"arn:aws:iam::{account}:role/{name}"}
+        if typ == "aws:lambda/function:Function":
+            arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+            return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
+        if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            service = str(inputs["serviceName"]).rsplit(".", 1)[-1]
+            digest = hashlib.sha256(f"{region}/{service}".encode()).hexdigest()
+            return {"prefixListId": f"pl-{digest[:8]}"}
+        return {}
