@@ -1,12 +1,72 @@
-"""Lambda entry point for the data processor (minimal; the full processor is its own issue)."""
+"""Lambda entry point: parse configuration once, delegate each event, log one line per call."""
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import sys
+import time
 from typing import Any
 
+import boto3
+from botocore.config import Config
+from trade_analytics.archive import Archive
+from trade_analytics.config import Settings
+from trade_analytics.processor import Processor
+from trade_analytics.store import TradeStore
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    trade = event.get("trade_data") if isinstance(event, dict) else None
-    if not isinstance(trade, dict):
-        return {"status": "error", "error": "event must be an object with 'trade_data'"}
-    return {"status": "ok", "processed": 1}
+# Read at cold start: a missing variable fails the container's init, naming the variable.
+SETTINGS = Settings.from_environ(os.environ)
+# Standard mode retries throttling and 5xx with backoff; past that the invocation fails and
+# Lambda retries it (see trade_analytics/processor.py for why that is safe).
+ATTEMPTS = 5
+AWS_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS}, connect_timeout=5, read_timeout=10
+)
+
+
+@functools.cache
+def processor() -> Processor:
+    """Clients are made on first use, once per container: cold import stays cheap."""
+    session = boto3.session.Session()
+    return Processor(
+        TradeStore(
+            session.client("dynamodb", config=AWS_CONFIG), SETTINGS.table_name, SETTINGS.environment
+        ),
+        Archive(session.client("s3", config=AWS_CONFIG), SETTINGS.bucket_name),
+        SETTINGS.environment,
+    )
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    request_id = getattr(context, "aws_request_id", None)
+    try:
+        outcome = processor().process(event)
+    except Exception as error:
+        _log("ERROR", request_id, started, error=f"{type(error).__name__}: {error}")
+        raise  # Lambda retries the invocation; the write order makes that safe
+    response = outcome.response
+    _log(
+        "INFO",
+        request_id,
+        started,
+        status=response["status"],
+        counts=response["counts"],
+        archive_objects=outcome.archive_objects,
+    )
+    return response
+
+
+def _log(level: str, request_id: str | None, started: float, **fields: Any) -> None:
+    # One JSON line per invocation, never the trades themselves (they can be sensitive).
+    line = {
+        "level": level,
+        "message": "data-processor invocation",
+        "request_id": request_id,
+        "environment": SETTINGS.environment,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        **fields,
+    }
+    sys.stdout.write(json.dumps(line, default=str) + "\n")
