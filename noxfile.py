@@ -43,6 +43,13 @@ def synth(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure the data processor's budgets against moto (requests, throughput, import)."""
+    _install(session, "test")
+    session.run("python", "-m", "benchmarks.data_processor")
+
+
+@nox.session(default=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve constraints.txt from pyproject.toml's ranges (run after changing a range)."""
     session.install("-e", ".[test,lint]")

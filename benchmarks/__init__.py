@@ -1,0 +1,1 @@
+"""Performance budgets, measured as ratios in one run (nox -s bench)."""

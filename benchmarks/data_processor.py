@@ -1,0 +1,203 @@
+"""Data processor budgets, measured in one run against moto: `nox -s bench`.
+
+- AWS requests for one trade and for 1,000 distinct trades (botocore event hooks count them);
+- throughput of the handler against a minimal boto3 loop doing the same writes, as a ratio;
+- cold import of the handler module against a bare `import boto3`, as a ratio.
+Exits 1 when a budget is exceeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+FUNCTION_DIR = REPO / "functions" / "data_processor"
+# Lambda puts the package root on sys.path; so does this benchmark.
+sys.path.insert(0, str(FUNCTION_DIR))
+
+from tests.function.emulator import BUCKET, TABLE, create_resources, install  # noqa: E402
+from tests.function.faults import RequestCounter  # noqa: E402
+
+ENVIRONMENT = {
+    "TABLE_NAME": TABLE,
+    "BUCKET_NAME": BUCKET,
+    "ENVIRONMENT": "dev",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+}
+BATCH_SIZE = 1000
+IMPORT_RUNS = 15
+# The handler reads its configuration when imported, as at a Lambda cold start.
+os.environ.update(ENVIRONMENT)
+
+import boto3  # noqa: E402
+import handler  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    value: str
+    budget: str = ""
+    ok: bool | None = None
+
+
+def batch(size: int, symbols: int = 10) -> dict[str, Any]:
+    return {
+        "trades": [
+            {
+                "trade_id": f"BENCH-{i:06d}",
+                "amount": 100 + i % 13,
+                "symbol": f"SYM{i % symbols}",
+                "side": "BUY" if i % 2 else "SELL",
+                "price": 10 + i % 5,
+                "quantity": 1 + i % 9,
+                "timestamp": "2026-11-26T14:30:00Z",
+            }
+            for i in range(size)
+        ]
+    }
+
+
+def with_fresh_cloud(work: Callable[[Any, Any], float | int]) -> float | int:
+    with mock_aws():
+        session = boto3.session.Session()
+        dynamodb, s3 = session.client("dynamodb"), session.client("s3")
+        create_resources(dynamodb, s3)
+        return work(dynamodb, s3)
+
+
+def requests_for(event: dict[str, Any]) -> int:
+    def run(_dynamodb: Any, _s3: Any) -> int:
+        handler.processor.cache_clear()
+        processor = handler.processor()
+        counter = RequestCounter(processor.store.client, processor.archive.client)
+        with contextlib.redirect_stdout(io.StringIO()):  # the handler's log line
+            response = handler.handler(event, None)
+        assert response["counts"]["processed"] == len(event.get("trades", [0])), response
+        return counter.total
+
+    return int(with_fresh_cloud(run))
+
+
+def handler_seconds(event: dict[str, Any]) -> float:
+    def run(_dynamodb: Any, _s3: Any) -> float:
+        handler.processor.cache_clear()
+        handler.processor()  # clients made outside the timing, as in a warm container
+        with contextlib.redirect_stdout(io.StringIO()):
+            started = time.perf_counter()
+            handler.handler(event, None)
+            return time.perf_counter() - started
+
+    return float(with_fresh_cloud(run))
+
+
+def loop_seconds(event: dict[str, Any]) -> float:
+    """The same writes done the plainest way: a record and a rollup update per trade, and the
+    archive as one object; no validation, no transactions, no batching."""
+
+    def run(dynamodb: Any, s3: Any) -> float:
+        trades = event["trades"]
+        started = time.perf_counter()
+        s3.put_object(
+            Bucket=BUCKET,
+            Key="trades/loop.jsonl",
+            Body="\n".join(json.dumps(t) for t in trades).encode(),
+        )
+        for t in trades:
+            dynamodb.put_item(
+                TableName=TABLE,
+                Item={
+                    "pk": {"S": f"TRADE#{t['trade_id']}"},
+                    "sk": {"S": "RECORD"},
+                    "amount": {"N": str(t["amount"])},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            dynamodb.update_item(
+                TableName=TABLE,
+                Key={"pk": {"S": f"ROLLUP#{t['symbol']}"}, "sk": {"S": "DAY#2026-11-26"}},
+                UpdateExpression="ADD trade_count :one, total_amount :amount",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":amount": {"N": str(t["amount"])}},
+            )
+        return time.perf_counter() - started
+
+    return float(with_fresh_cloud(run))
+
+
+def import_costs() -> tuple[float, float]:
+    """Median cold-import cost of boto3, and of the handler's own modules on top of it.
+
+    Each fresh interpreter times `import boto3`, then `import handler` (which finds boto3
+    loaded): the two share one process, so machine noise hits both alike.
+    """
+    script = (
+        "import time; t0 = time.perf_counter(); import boto3; t1 = time.perf_counter(); "
+        "import handler; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+    )
+    env = {**os.environ, **ENVIRONMENT}
+    runs = [
+        tuple(
+            map(
+                float,
+                subprocess.run(
+                    [sys.executable, "-c", script],
+                    cwd=FUNCTION_DIR,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split(),
+            )
+        )
+        for _ in range(IMPORT_RUNS)
+    ]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def measure() -> list[Row]:
+    install()
+    single = requests_for({"trade_data": {"trade_id": "TEST123", "amount": 1000}})
+    thousand = requests_for(batch(BATCH_SIZE))
+    event = batch(BATCH_SIZE)
+    handler_tps = BATCH_SIZE / handler_seconds(event)
+    loop_tps = BATCH_SIZE / loop_seconds(event)
+    bare, extra = import_costs()
+    ours = bare + extra
+    return [
+        Row("AWS requests, one trade", str(single), "<= 3", single <= 3),
+        Row(f"AWS requests, {BATCH_SIZE} distinct trades", str(thousand), "<= 60", thousand <= 60),
+        Row("handler throughput (trades/s, moto)", f"{handler_tps:,.0f}"),
+        Row("minimal boto3 loop (trades/s, moto)", f"{loop_tps:,.0f}"),
+        Row("handler / loop throughput", f"{handler_tps / loop_tps:.2f}x"),
+        Row("cold import: boto3 (ms)", f"{bare * 1000:.1f}"),
+        Row("cold import: handler (ms)", f"{ours * 1000:.1f}"),
+        Row("handler / boto3 import", f"{ours / bare:.2f}x", "<= 1.20x", ours / bare <= 1.2),
+    ]
+
+
+def main() -> int:
+    rows = measure()
+    width = max(len(r.metric) for r in rows)
+    print(f"{'metric':<{width}}  {'value':>10}  {'budget':>9}  result")
+    for r in rows:
+        result = "" if r.ok is None else ("ok" if r.ok else "OVER BUDGET")
+        print(f"{r.metric:<{width}}  {r.value:>10}  {r.budget:>9}  {result}")
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
