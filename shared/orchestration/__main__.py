@@ -1,0 +1,5 @@
+import sys
+
+from shared.orchestration.cli import main
+
+sys.exit(main())

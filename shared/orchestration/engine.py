@@ -1,0 +1,78 @@
+"""The interface orchestration needs from an IaC engine, and the values it exchanges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from shared.layers import Layer
+
+Changes = Mapping[str, int]  # operation ("create", "update", "same", ...) -> resource count
+OnOutput = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StackRef:
+    """One layer's stack in one environment, in the backend that holds that environment."""
+
+    layer: Layer
+    environment: str
+    backend_url: str
+    organization: str = "organization"
+    # Where the program runs from: the layer's directory, or a worktree's copy for a rollback.
+    work_dir: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.organization}/{self.layer.project}/{self.environment}"
+
+    @property
+    def program_dir(self) -> Path:
+        return self.work_dir or self.layer.directory
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A successful update of a stack, newest first in history, with the git revision it ran."""
+
+    revision: str | None
+    message: str
+    changes: Changes = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    def exists(self, stack: StackRef) -> bool:
+        """Whether the stack has been created in its backend."""
+
+    def outputs(self, stack: StackRef) -> dict[str, Any]:
+        """The stack's current outputs ({} when it has none or does not exist)."""
+
+    def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes: ...
+
+    def preview(self, stack: StackRef, *, on_output: OnOutput) -> Changes: ...
+
+    def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes: ...
+
+    def drift(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
+        """Refresh in preview: what differs between the state and the live resources."""
+
+    def history(self, stack: StackRef) -> list[Deployment]:
+        """Successful updates, newest first."""
+
+
+class EngineError(Exception):
+    """An operation the engine ran failed; the message is the engine's own summary."""
+
+
+def revision_message(action: str, revision: str) -> str:
+    """The update message that records which git revision a deployment ran."""
+    return f"trading-analytics {action} rev={revision}"
+
+
+def revision_of(message: str) -> str | None:
+    marker = " rev="
+    if message.startswith("trading-analytics ") and marker in message:
+        return message.rsplit(marker, 1)[1].split(maxsplit=1)[0]
+    return None
