@@ -1,0 +1,76 @@
+"""Rollback: which revision, from a real git worktree, then the dependents' inputs verified."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from shared.errors import PlatformError
+from shared.layers import REPO_ROOT
+from shared.orchestration.engine import Deployment, revision_message, revision_of
+from shared.orchestration.rollback import choose_revision, resolve
+from tests.orchestration.conftest import Harness
+
+HEAD = subprocess.run(
+    ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+).stdout.strip()
+
+
+def _history(*revisions: str | None) -> list[Deployment]:
+    return [Deployment(r, revision_message("deploy", r) if r else "manual") for r in revisions]
+
+
+def test_the_previous_different_revision_is_chosen() -> None:
+    assert choose_revision(_history("c3", "c2", "c1"), "s") == "c2"
+    assert choose_revision(_history("c3", "c3", None, "c2", "c1"), "s") == "c2"
+
+
+@pytest.mark.parametrize(
+    "history", [_history(), _history("c1"), _history("c1", "c1"), _history(None)]
+)
+def test_nothing_to_roll_back_to_says_use_to(history: list[Deployment]) -> None:
+    with pytest.raises(PlatformError, match="use --to GIT_REF"):
+        choose_revision(history, "organization/trading-data/dev")
+
+
+def test_revision_round_trips_through_the_update_message() -> None:
+    assert revision_of(revision_message("deploy", "abc123")) == "abc123"
+    assert revision_of("someone ran pulumi up by hand") is None
+
+
+def test_to_must_name_a_commit() -> None:
+    assert resolve("HEAD") == HEAD
+    with pytest.raises(PlatformError, match="'no-such-ref' is not a commit"):
+        resolve("no-such-ref")
+
+
+def test_rollback_redeploys_from_a_worktree_of_the_chosen_revision(harness: Harness) -> None:
+    harness.run("deploy", "dev")
+    network = "organization/trading-network/dev"
+    harness.engine.histories[network] = _history("f" * 40, HEAD)  # live: f..., before: HEAD
+    result = harness.run("rollback", "dev", "network")
+    assert result.code == 0, result.err + result.out
+    [call] = [c for c in harness.engine.operations("up") if c.program_revision]
+    assert (call.layer, call.program_revision) == ("network", HEAD)
+    assert harness.engine.histories[network][0].revision == HEAD
+    assert "verified: every output compute reads is still exported" in result.out
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "trading-rollback-" not in worktrees, "the temporary worktree is removed"
+
+
+def test_rollback_fails_when_a_dependent_loses_an_output(harness: Harness) -> None:
+    harness.run("deploy", "dev")
+    harness.engine.exports["network"] = {"environment": "dev", "vpc_id": "vpc-1"}
+    result = harness.run("rollback", "dev", "network", "--to", "HEAD")
+    assert result.code == 1
+    assert "compute needs 'private_subnet_ids'" in result.out
+
+
+def test_rollback_dry_run_names_the_revision_and_touches_nothing(harness: Harness) -> None:
+    result = harness.run("rollback", "dev", "data", "--to", "HEAD", "--dry-run")
+    assert result.code == 0
+    assert f"redeploy data     organization/trading-data/dev from {HEAD}" in result.out
+    assert harness.cli_checked == [] and harness.engine.calls == []
