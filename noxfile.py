@@ -43,6 +43,55 @@ def synth(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def deploy(session: nox.Session) -> None:
+    """Deploy layers in dependency order: nox -s deploy -- ENV [LAYER ...] [--dry-run]."""
+    _orchestrate(session, "deploy")
+
+
+@nox.session(default=False)
+def preview(session: nox.Session) -> None:
+    """Preview layers in dependency order, changing nothing: nox -s preview -- ENV [LAYER ...]."""
+    _orchestrate(session, "preview")
+
+
+@nox.session(default=False)
+def destroy(session: nox.Session) -> None:
+    """Destroy layers, dependents first: nox -s destroy -- ENV [LAYER ...] [--confirm ENV]."""
+    _orchestrate(session, "destroy")
+
+
+@nox.session(default=False)
+def outputs(session: nox.Session) -> None:
+    """Print the platform's outputs merged across layers: nox -s outputs -- ENV [--json]."""
+    _orchestrate(session, "outputs")
+
+
+@nox.session(default=False)
+def drift(session: nox.Session) -> None:
+    """Refresh-preview every layer; fail when live resources differ: nox -s drift -- ENV."""
+    _orchestrate(session, "drift")
+
+
+@nox.session(default=False)
+def rollback(session: nox.Session) -> None:
+    """Redeploy one layer from an earlier revision: nox -s rollback -- ENV LAYER [--to REF]."""
+    _orchestrate(session, "rollback")
+
+
+@nox.session(default=False)
+def smoke(session: nox.Session) -> None:
+    """Invoke the deployed function with the test payload and check its writes: -- ENV."""
+    _orchestrate(session, "smoke")
+
+
+@nox.session(default=False)
+def emulator(session: nox.Session) -> None:
+    """Start, stop or show the local AWS emulator: nox -s emulator -- start|stop|status."""
+    _install(session, "local")
+    session.run("python", "-m", "shared.orchestration.emulator", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Measure the data processor's budgets against moto (requests, throughput, import)."""
     _install(session, "test")
@@ -60,6 +109,13 @@ def lock(session: nox.Session) -> None:
 
 
 # ---- helpers --------------------------------------------------------------------------------
+
+
+def _orchestrate(session: nox.Session, command: str) -> None:
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error(f"which environment? nox -s {command} -- ENV (dev, staging or production)")
+    _install(session, "local")
+    session.run("python", "-m", "shared.orchestration", command, *session.posargs)
 
 
 def _install(session: nox.Session, *extras: str) -> None:
