@@ -24,11 +24,6 @@ from shared.naming import NameKind, Naming, check_name, tags
 NETWORK_KEYS = ("vpc_cidr", "az_count", "log_retention_days")
 DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity")
 COMPUTE_KEYS = ("lambda_memory_mb", "lambda_timeout_seconds", "log_retention_days", "upstream_org")
-KNOWN_KEYS: Mapping[str, tuple[str, ...]] = {
-    NETWORK.name: NETWORK_KEYS,
-    DATA.name: DATA_KEYS,
-    COMPUTE.name: COMPUTE_KEYS,
-}
 # Self-managed backends (file, S3) put every stack in this organization.
 DEFAULT_ORGANIZATION = "organization"
 

@@ -38,6 +38,7 @@ from shared.orchestration.plan import (
 from shared.orchestration.runner import Console, run_plan, summary
 from shared.orchestration.smoke import smoke
 from shared.orchestration.targets import Target
+from shared.settings import DEFAULT_ORGANIZATION
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--org",
-            default="organization",
+            default=DEFAULT_ORGANIZATION,
             help="stack organization (self-managed backends: 'organization')",
         )
         sub.add_argument(

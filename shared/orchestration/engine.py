@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shared.layers import Layer
+from shared.settings import DEFAULT_ORGANIZATION
 
 Changes = Mapping[str, int]  # operation ("create", "update", "same", ...) -> resource count
 OnOutput = Callable[[str], None]
@@ -20,7 +21,7 @@ class StackRef:
     layer: Layer
     environment: str
     backend_url: str
-    organization: str = "organization"
+    organization: str = DEFAULT_ORGANIZATION
     # Where the program runs from: the layer's directory, or a worktree's copy for a rollback.
     work_dir: Path | None = None
 

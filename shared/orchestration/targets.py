@@ -116,7 +116,7 @@ def running_emulator() -> EmulatorRecord | None:
         record = EmulatorRecord(int(data["pid"]), int(data["port"]))
     except (ValueError, KeyError, TypeError):
         return None
-    return record if _alive(record.pid) and _answers(record.endpoint) else None
+    return record if alive(record.pid) and answers(record.endpoint) else None
 
 
 def start_emulator(log: Any = print) -> EmulatorRecord:
@@ -126,7 +126,7 @@ def start_emulator(log: Any = print) -> EmulatorRecord:
         log(f"emulator: reusing pid {record.pid} at {record.endpoint}")
         return record
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     with EMULATOR_LOG.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -137,7 +137,7 @@ def start_emulator(log: Any = print) -> EmulatorRecord:
         )
     record = EmulatorRecord(process.pid, port)
     deadline = time.monotonic() + 30
-    while not _answers(record.endpoint):
+    while not answers(record.endpoint):
         if process.poll() is not None or time.monotonic() > deadline:
             raise PlatformError(
                 f"the local emulator did not start; see {EMULATOR_LOG} "
@@ -160,7 +160,7 @@ def stop_emulator(log: Any = print) -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except OSError:
@@ -168,7 +168,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _answers(endpoint: str) -> bool:
+def answers(endpoint: str) -> bool:
     try:
         urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
     except OSError:
@@ -176,7 +176,7 @@ def _answers(endpoint: str) -> bool:
     return True
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

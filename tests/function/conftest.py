@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from shared.orchestration.targets import answers, free_port
 from tests.function import emulator
 from tests.function.emulator import BUCKET, TABLE, create_resources
 
@@ -94,9 +94,7 @@ def moto_server() -> Iterator[str]:
     In-process moto answers every request in a botocore hook that runs even when another hook
     has already answered; only over HTTP does an injected fault really stop a request.
     """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -105,14 +103,10 @@ def moto_server() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("moto_server did not start on 127.0.0.1") from None
-                time.sleep(0.1)
+        while not answers(url):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("moto_server did not start on 127.0.0.1")
+            time.sleep(0.1)
         yield url
     finally:
         server.terminate()

@@ -56,10 +56,6 @@ def trade_key(trade_id: str) -> Item:
     return {"pk": {"S": f"TRADE#{trade_id}"}, "sk": {"S": "RECORD"}}
 
 
-def rollup_key(symbol: str | None, trade_date: str) -> tuple[str, str]:
-    return f"ROLLUP#{symbol or NO_SYMBOL}", f"DAY#{trade_date}"
-
-
 @dataclass(frozen=True)
 class Rollup:
     """Per (symbol, UTC day) aggregates; `version` guards read-modify-write against races."""
