@@ -107,6 +107,9 @@ class AutomationEngine:
     def _env(self, stack: StackRef) -> Mapping[str, str]:
         return {
             "PULUMI_BACKEND_URL": stack.backend_url,
+            # The program imports `shared` and packages `functions/` from its own checkout: a
+            # rollback's worktree, not the editable install of the current one.
+            "PYTHONPATH": str(stack.source_root),
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             **passphrase_env(stack.backend_url),
             **self.target.env,

@@ -33,6 +33,11 @@ class StackRef:
     def program_dir(self) -> Path:
         return self.work_dir or self.layer.directory
 
+    @property
+    def source_root(self) -> Path:
+        """The checkout the program comes from: stacks/<layer> sits two levels below it."""
+        return self.program_dir.parent.parent
+
 
 @dataclass(frozen=True)
 class Deployment:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from shared.errors import PlatformError
-from shared.layers import REPO_ROOT
-from shared.orchestration.engine import Deployment, revision_message, revision_of
+from shared.layers import NETWORK, REPO_ROOT
+from shared.orchestration.automation import AutomationEngine
+from shared.orchestration.backend import DEFAULT_BASE, backend_url
+from shared.orchestration.engine import Deployment, StackRef, revision_message, revision_of
 from shared.orchestration.rollback import choose_revision, resolve
+from shared.orchestration.targets import aws_target
 from tests.orchestration.conftest import Harness
 
 HEAD = subprocess.run(
@@ -74,3 +78,15 @@ def test_rollback_dry_run_names_the_revision_and_touches_nothing(harness: Harnes
     assert result.code == 0
     assert f"redeploy data     organization/trading-data/dev from {HEAD}" in result.out
     assert harness.cli_checked == [] and harness.engine.calls == []
+
+
+def test_a_rolled_back_program_imports_the_library_of_its_own_revision(tmp_path: Path) -> None:
+    # The Automation adapter's environment, checked without a CLI: nothing is run.
+    engine = AutomationEngine(command=None, target=aws_target())
+    checkout = tmp_path / "checkout"
+    stack = StackRef(
+        NETWORK, "dev", backend_url(DEFAULT_BASE, "dev"), work_dir=checkout / "stacks" / "network"
+    )
+    assert engine._env(stack)["PYTHONPATH"] == str(checkout)
+    current = StackRef(NETWORK, "dev", backend_url(DEFAULT_BASE, "dev"))
+    assert engine._env(current)["PYTHONPATH"] == str(REPO_ROOT)
