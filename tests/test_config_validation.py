@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from shared.errors import ConfigError
 from shared.layers import REPO_ROOT
 from shared.settings import parse_compute, parse_data, parse_network
 from shared.synth import SynthError, synth_environment
+from tests.processes import python
 
 BAD_VALUES = [
     # (layer, key, value, words the message must contain)
@@ -91,15 +91,7 @@ def test_more_zones_than_the_region_has_is_refused() -> None:
 
 
 def _run_synth(tmp_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shared.synth", *args],
-        cwd=REPO_ROOT,
-        env=tmp_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return python("-m", "shared.synth", *args, env=tmp_env)
 
 
 def test_cli_prints_one_line_and_writes_nothing_on_bad_config(tmp_path: Path) -> None:

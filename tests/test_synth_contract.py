@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 from shared.environments import ENVIRONMENTS, PROFILES
 from shared.layers import REPO_ROOT
 from shared.synth import matrix_values, synth_environment
 from tests.conftest import Document
+from tests.processes import python
 
 CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
@@ -81,14 +80,7 @@ def test_synth_is_deterministic(synthesized: dict[str, Document]) -> None:
 
 
 def test_cli_writes_one_file_per_environment_and_a_table() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "shared.synth"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python("-m", "shared.synth")
     assert result.returncode == 0, result.stderr
     for environment in ENVIRONMENTS:
         path = REPO_ROOT / "build" / "synth" / f"{environment}.json"

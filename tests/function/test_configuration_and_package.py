@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from trade_analytics.config import ConfigurationError, Settings
 
 from shared.packaging import build_package
+from tests.processes import python
 
 
 def test_settings_from_environment() -> None:
@@ -45,29 +44,13 @@ def test_the_deployed_package_starts_and_handles_the_description_payload(tmp_pat
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     # No AWS here: the run stops at the first AWS call, which proves it got past validation.
     env.update({"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"})
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=task,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python("-c", script, cwd=task, env=env)
     assert "EndpointConnectionError" in result.stdout + result.stderr, result.stderr[-2000:]
 
 
 def test_cold_start_without_configuration_names_the_variable(tmp_path: Path) -> None:
     task = _extract_package(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in {"TABLE_NAME", "PYTHONPATH"}}
-    result = subprocess.run(
-        [sys.executable, "-c", "import handler"],
-        cwd=task,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python("-c", "import handler", cwd=task, env=env)
     assert result.returncode != 0
     assert "ConfigurationError: missing environment variable TABLE_NAME" in result.stderr

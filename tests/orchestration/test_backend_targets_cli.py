@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from shared.orchestration.backend import (
     backend_url,
     passphrase_env,
 )
+from tests.processes import python
 
 
 def test_each_environment_has_its_own_state_url() -> None:
@@ -108,15 +108,7 @@ def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
     env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
     state = REPO_ROOT / ".state" / "emulator.json"
     before = state.exists()
-    result = subprocess.run(
-        [sys.executable, "-m", "shared.orchestration", "deploy", "dev"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = python("-m", "shared.orchestration", "deploy", "dev", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("error: the Pulumi CLI was not found")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -1,0 +1,25 @@
+"""Running this interpreter in a child process, as a user's shell or Lambda would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from shared.layers import REPO_ROOT
+
+
+def python(
+    *args: str, cwd: Path = REPO_ROOT, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` with output captured; bounded, so a hang fails the test instead."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
