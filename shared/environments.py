@@ -45,6 +45,7 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 )
 LAMBDA_MEMORY_MB = (128, 10240)
 LAMBDA_TIMEOUT_SECONDS = (1, 900)
+LAMBDA_RESERVED_CONCURRENCY = (1, 1000)
 LAMBDA_ARCHITECTURE = "arm64"
 DEFAULT_REGION = "us-east-1"
 
@@ -66,6 +67,10 @@ class EnvironmentProfile:
     az_count: int
     # Production-grade guards: deletion protection, no force-destroy, confirmation to destroy.
     protected: bool
+    # Caps what one environment can take of the account's Lambda concurrency, so a runaway
+    # dev loop cannot starve production (AWS keeps 100 unreserved per account: new accounts
+    # with a lower quota must lower these through trading-compute:lambda_reserved_concurrency).
+    lambda_reserved_concurrency: int
     lambda_architecture: str = LAMBDA_ARCHITECTURE
 
     def __post_init__(self) -> None:
@@ -75,6 +80,9 @@ class EnvironmentProfile:
         validate_retention("log_retention_days", self.log_retention_days)
         validate_cidr("vpc_cidr", self.vpc_cidr)
         validate_range("az_count", self.az_count, 2, 6)
+        validate_reserved_concurrency(
+            "lambda_reserved_concurrency", self.lambda_reserved_concurrency
+        )
         validate_range("dynamodb_min_capacity", self.dynamodb_min_capacity, 1, 40000)
         validate_range(
             "dynamodb_max_capacity", self.dynamodb_max_capacity, self.dynamodb_min_capacity, 40000
@@ -93,6 +101,10 @@ def validate_memory(key: str, value: int) -> int:
 
 def validate_timeout(key: str, value: int) -> int:
     return validate_range(key, value, *LAMBDA_TIMEOUT_SECONDS)
+
+
+def validate_reserved_concurrency(key: str, value: int) -> int:
+    return validate_range(key, value, *LAMBDA_RESERVED_CONCURRENCY)
 
 
 def validate_retention(key: str, value: int) -> int:
@@ -135,6 +147,7 @@ _PROFILES = (
         vpc_cidr="10.10.0.0/16",
         az_count=2,
         protected=False,
+        lambda_reserved_concurrency=5,
     ),
     EnvironmentProfile(
         name="staging",
@@ -148,6 +161,7 @@ _PROFILES = (
         vpc_cidr="10.20.0.0/16",
         az_count=2,
         protected=False,
+        lambda_reserved_concurrency=20,
     ),
     EnvironmentProfile(
         name="production",
@@ -161,6 +175,7 @@ _PROFILES = (
         vpc_cidr="10.30.0.0/16",
         az_count=3,
         protected=True,
+        lambda_reserved_concurrency=100,
     ),
 )
 

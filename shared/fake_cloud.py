@@ -120,6 +120,11 @@ class FakeCloud(pulumi.runtime.Mocks):
         if typ == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
             return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
+        if typ == "aws:sqs/queue:Queue":
+            return {
+                "arn": f"arn:aws:sqs:{region}:{account}:{name}",
+                "url": f"https://sqs.{region}.amazonaws.com/{account}/{name}",
+            }
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             service = str(inputs["serviceName"]).rsplit(".", 1)[-1]
             digest = hashlib.sha256(f"{region}/{service}".encode()).hexdigest()

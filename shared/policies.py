@@ -26,13 +26,20 @@ ENI_ACTIONS = (
     "ec2:DescribeSubnets",
     "ec2:UnassignPrivateIpAddresses",
 )
+# Active tracing: the function sends segments to X-Ray, which has no resource-level permissions.
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+# Lambda's asynchronous invoke sends an event that failed every retry here, as the function role.
+DLQ_ACTIONS = ("sqs:SendMessage",)
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 # The flow-logs service lists log groups before delivering; that action takes no single group.
 FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
 # Actions AWS grants only on "*", each with the reason: the allow-list every check reads.
 UNSCOPED_ACTIONS: dict[str, str] = {
-    action: "EC2 network-interface actions have no resource-level permissions for Lambda's VPC ENIs"
-    for action in ENI_ACTIONS
+    **{
+        action: "EC2 network-interface actions for Lambda's VPC ENIs take no resource ARN"
+        for action in ENI_ACTIONS
+    },
+    **{action: "X-Ray trace writes take no resource ARN" for action in XRAY_ACTIONS},
 }
 
 
@@ -61,13 +68,17 @@ def log_group_resources(log_group_arn: str) -> list[str]:
     return [log_group_arn, f"{log_group_arn}:log-stream:*"]
 
 
-def data_processor_policy(table_arn: str, bucket_arn: str, log_group_arn: str) -> PolicyDocument:
+def data_processor_policy(
+    table_arn: str, bucket_arn: str, log_group_arn: str, dlq_arn: str
+) -> PolicyDocument:
     """The function's inline policy: explicit actions, each on the one resource it needs."""
     return document(
         allow("AnalyticsTableAccess", TABLE_ACTIONS, [table_arn]),
         allow("ArchiveObjectWrites", ARCHIVE_ACTIONS, [f"{bucket_arn}/*"]),
         allow("OwnLogStreams", FUNCTION_LOG_ACTIONS, log_group_resources(log_group_arn)),
+        allow("DeadLetterQueue", DLQ_ACTIONS, [dlq_arn]),
         allow("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]),
+        allow("TraceSegments", XRAY_ACTIONS, ["*"]),
     )
 
 

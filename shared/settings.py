@@ -23,7 +23,13 @@ from shared.naming import NameKind, Naming, check_name, tags
 # Documented per-project config keys (README "Configuration"); anything else is a typo.
 NETWORK_KEYS = ("vpc_cidr", "az_count", "log_retention_days")
 DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity")
-COMPUTE_KEYS = ("lambda_memory_mb", "lambda_timeout_seconds", "log_retention_days", "upstream_org")
+COMPUTE_KEYS = (
+    "lambda_memory_mb",
+    "lambda_timeout_seconds",
+    "lambda_reserved_concurrency",
+    "log_retention_days",
+    "upstream_org",
+)
 # Self-managed backends (file, S3) put every stack in this organization.
 DEFAULT_ORGANIZATION = "organization"
 
@@ -72,7 +78,9 @@ class ComputeSettings:
     function_name: str
     role_name: str
     log_group_name: str
+    dlq_name: str
     memory_mb: int
+    reserved_concurrency: int
     timeout_seconds: int
     log_retention_days: int
     architecture: str
@@ -191,7 +199,13 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         role_name=ctx.naming.name("data-processor-role", NameKind.IAM_ROLE),
         # Lambda writes to /aws/lambda/<function name>; creating it first lets us own retention.
         log_group_name=check_name(NameKind.LOG_GROUP, f"/aws/lambda/{function_name}"),
+        dlq_name=ctx.naming.name("data-processor-dlq", NameKind.SQS_QUEUE),
         memory_mb=values.get("lambda_memory_mb", p.lambda_memory_mb, _parser(env.validate_memory)),
+        reserved_concurrency=values.get(
+            "lambda_reserved_concurrency",
+            p.lambda_reserved_concurrency,
+            _parser(env.validate_reserved_concurrency),
+        ),
         timeout_seconds=values.get(
             "lambda_timeout_seconds", p.lambda_timeout_seconds, _parser(env.validate_timeout)
         ),

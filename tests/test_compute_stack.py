@@ -109,11 +109,29 @@ def test_inline_policy_scopes_each_statement_to_its_resource(doc: Document) -> N
     assert by_service["dynamodb"] == [data["dynamodb_table_arn"]]
     assert by_service["s3"] == [f"{data['s3_bucket_arn']}/*"]
     assert by_service["logs"] == [log_arn, f"{log_arn}:log-stream:*"]
-    assert by_service["ec2"] == ["*"]
-    eni_actions = next(
-        as_list(s["Action"]) for s in document["Statement"] if s["Resource"] == ["*"]
-    )
-    assert set(eni_actions) == set(policies.UNSCOPED_ACTIONS)
+    dlq_arn = one(doc, "aws:sqs/queue:Queue")["inputs"]["name"]
+    assert by_service["sqs"] == [f"arn:aws:sqs:us-east-1:123456789012:{dlq_arn}"]
+    assert by_service["ec2"] == ["*"] and by_service["xray"] == ["*"]
+    unscoped = {
+        action
+        for s in document["Statement"]
+        if s["Resource"] == ["*"]
+        for action in as_list(s["Action"])
+    }
+    assert unscoped == set(policies.UNSCOPED_ACTIONS)
+
+
+def test_function_traces_keeps_failed_events_and_is_capped(
+    doc: Document, profile: EnvironmentProfile, environment: str
+) -> None:
+    function = _function(doc)
+    queue = one(doc, "aws:sqs/queue:Queue")["inputs"]
+    assert function["tracingConfig"] == {"mode": "Active"}
+    assert function["reservedConcurrentExecutions"] == profile.lambda_reserved_concurrency
+    assert queue["name"] == f"data-processor-dlq-{environment}-us-east-1"
+    assert function["deadLetterConfig"]["targetArn"].endswith(f":{queue['name']}")
+    assert queue["sqsManagedSseEnabled"] is True or queue.get("kmsMasterKeyId")
+    assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
 
 
 def test_policy_json_is_byte_stable(synthesized: dict[str, Document]) -> None:

@@ -12,6 +12,7 @@ from shared.packaging import Package
 from shared.settings import ComputeSettings
 
 RUNTIME = "python3.12"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: two weeks to notice and redrive
 HANDLER = "handler.handler"
 
 
@@ -33,6 +34,7 @@ class DataProcessor(pulumi.ComponentResource):
     function: aws.lambda_.Function
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
+    dead_letter_queue: aws.sqs.Queue
 
     def __init__(
         self, name: str, args: DataProcessorArgs, opts: pulumi.ResourceOptions | None = None
@@ -57,12 +59,21 @@ class DataProcessor(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # An asynchronous event that fails every retry is kept here instead of dropped.
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=s.dlq_name,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            tags=tags,
+            opts=child,
+        )
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=self.role.id,
-            policy=pulumi.Output.all(args.table_arn, args.bucket_arn, self.log_group.arn).apply(
-                lambda arns: policies.to_json(policies.data_processor_policy(*arns))
-            ),
+            policy=pulumi.Output.all(
+                args.table_arn, args.bucket_arn, self.log_group.arn, self.dead_letter_queue.arn
+            ).apply(lambda arns: policies.to_json(policies.data_processor_policy(*arns))),
             opts=child,
         )
         self.function = aws.lambda_.Function(
@@ -76,6 +87,9 @@ class DataProcessor(pulumi.ComponentResource):
             source_code_hash=args.package.sha256_base64,
             memory_size=s.memory_mb,
             timeout=s.timeout_seconds,
+            reserved_concurrent_executions=s.reserved_concurrency,
+            tracing_config={"mode": "Active"},
+            dead_letter_config={"target_arn": self.dead_letter_queue.arn},
             role=self.role.arn,
             environment={
                 "variables": {
