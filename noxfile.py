@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent
 # One lock of truth: every session installs against these exact versions.
 CONSTRAINTS = ROOT / "constraints.txt"
 
-nox.options.sessions = ["tests", "lint"]
+nox.options.sessions = ["tests", "lint", "policy"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
@@ -96,6 +96,14 @@ def bench(session: nox.Session) -> None:
     """Measure the data processor's budgets against moto (requests, throughput, import)."""
     _install(session, "test")
     session.run("python", "-m", "benchmarks.data_processor")
+
+
+@nox.session
+def policy(session: nox.Session) -> None:
+    """Synthesize, then check every security rule offline: nox -s policy -- [ENV ...]."""
+    _install(session)
+    session.run("python", "-m", "shared.synth", *session.posargs)
+    session.run("python", "-m", "shared.guardrails", *session.posargs)
 
 
 @nox.session(default=False)

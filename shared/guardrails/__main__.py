@@ -1,0 +1,5 @@
+import sys
+
+from shared.guardrails.report import main
+
+sys.exit(main())
