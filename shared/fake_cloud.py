@@ -120,6 +120,9 @@ class FakeCloud(pulumi.runtime.Mocks):
         if typ == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
             return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
+        if typ == "aws:kms/key:Key":
+            key_id = hashlib.sha256(f"{region}/{args.name}".encode()).hexdigest()[:32]
+            return {"arn": f"arn:aws:kms:{region}:{account}:key/{key_id}", "keyId": key_id}
         if typ == "aws:sqs/queue:Queue":
             return {
                 "arn": f"arn:aws:sqs:{region}:{account}:{name}",

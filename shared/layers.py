@@ -52,6 +52,7 @@ DATA = Layer(
         outputs.DYNAMODB_TABLE_ARN,
         outputs.S3_BUCKET_NAME,
         outputs.S3_BUCKET_ARN,
+        outputs.KMS_KEY_ARN,
     ),
     reads=MappingProxyType({}),
 )
@@ -73,6 +74,7 @@ COMPUTE = Layer(
                 outputs.DYNAMODB_TABLE_ARN,
                 outputs.S3_BUCKET_NAME,
                 outputs.S3_BUCKET_ARN,
+                outputs.KMS_KEY_ARN,
             ),
         }
     ),

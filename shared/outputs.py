@@ -16,6 +16,7 @@ DYNAMODB_TABLE_NAME = "dynamodb_table_name"
 DYNAMODB_TABLE_ARN = "dynamodb_table_arn"
 S3_BUCKET_NAME = "s3_bucket_name"
 S3_BUCKET_ARN = "s3_bucket_arn"
+KMS_KEY_ARN = "kms_key_arn"
 
 # compute
 LAMBDA_FUNCTION_NAME = "lambda_function_name"

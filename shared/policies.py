@@ -30,6 +30,50 @@ ENI_ACTIONS = (
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 # Lambda's asynchronous invoke sends an event that failed every retry here, as the function role.
 DLQ_ACTIONS = ("sqs:SendMessage",)
+# The function's use of the platform key: S3 SSE-KMS puts, the KMS-encrypted DLQ and table.
+KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+# The account administers the key and delegates use to IAM policies (scoped ones, as above);
+# listed explicitly, so no statement of the key policy holds a wildcard action.
+KEY_ACCOUNT_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+# CloudWatch Logs encrypts log groups as its own service principal, not as a caller.
+KEY_LOGS_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 # The flow-logs service lists log groups before delivering; that action takes no single group.
 FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
@@ -69,7 +113,7 @@ def log_group_resources(log_group_arn: str) -> list[str]:
 
 
 def data_processor_policy(
-    table_arn: str, bucket_arn: str, log_group_arn: str, dlq_arn: str
+    table_arn: str, bucket_arn: str, log_group_arn: str, dlq_arn: str, key_arn: str
 ) -> PolicyDocument:
     """The function's inline policy: explicit actions, each on the one resource it needs."""
     return document(
@@ -77,8 +121,37 @@ def data_processor_policy(
         allow("ArchiveObjectWrites", ARCHIVE_ACTIONS, [f"{bucket_arn}/*"]),
         allow("OwnLogStreams", FUNCTION_LOG_ACTIONS, log_group_resources(log_group_arn)),
         allow("DeadLetterQueue", DLQ_ACTIONS, [dlq_arn]),
+        allow("PlatformKey", KEY_USE_ACTIONS, [key_arn]),
         allow("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]),
         allow("TraceSegments", XRAY_ACTIONS, ["*"]),
+    )
+
+
+def key_policy(partition: str, account_id: str, region: str) -> PolicyDocument:
+    """Who may use the platform key: this account through IAM, and CloudWatch Logs for its
+    own log groups in this region. In a key policy "Resource": "*" means this key."""
+    return document(
+        {
+            "Sid": "AccountAdministersAndDelegatesToIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": sorted(KEY_ACCOUNT_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": sorted(KEY_LOGS_ACTIONS),
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    )
+                }
+            },
+        },
     )
 
 

@@ -61,6 +61,13 @@ def test_log_group_exists_with_retention_and_is_the_functions(
     assert layer(doc, "compute")["outputs"]["log_group_name"] == group["name"]
 
 
+def test_logs_environment_and_queue_are_encrypted_with_the_data_layer_key(doc: Document) -> None:
+    key = layer(doc, "data")["outputs"]["kms_key_arn"]
+    assert _function(doc)["kmsKeyArn"] == key
+    for group in resources(doc, "aws:cloudwatch/logGroup:LogGroup", "compute"):
+        assert group["inputs"]["kmsKeyId"] == key
+
+
 def test_log_group_and_policy_are_registered_before_the_function(doc: Document) -> None:
     # Registration order is dependency order under the mock runtime: the function's
     # depends_on holds it back until both exist.
@@ -112,6 +119,7 @@ def test_inline_policy_scopes_each_statement_to_its_resource(doc: Document) -> N
     dlq_arn = one(doc, "aws:sqs/queue:Queue")["inputs"]["name"]
     assert by_service["sqs"] == [f"arn:aws:sqs:us-east-1:123456789012:{dlq_arn}"]
     assert by_service["ec2"] == ["*"] and by_service["xray"] == ["*"]
+    assert by_service["kms"] == [data["kms_key_arn"]]
     unscoped = {
         action
         for s in document["Statement"]
@@ -130,7 +138,7 @@ def test_function_traces_keeps_failed_events_and_is_capped(
     assert function["reservedConcurrentExecutions"] == profile.lambda_reserved_concurrency
     assert queue["name"] == f"data-processor-dlq-{environment}-us-east-1"
     assert function["deadLetterConfig"]["targetArn"].endswith(f":{queue['name']}")
-    assert queue["sqsManagedSseEnabled"] is True or queue.get("kmsMasterKeyId")
+    assert queue["kmsMasterKeyId"] == layer(doc, "data")["outputs"]["kms_key_arn"]
     assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
 
 

@@ -48,9 +48,29 @@ def test_table_is_recoverable_encrypted_and_protected_in_production(
 ) -> None:
     table = one(doc, "aws:dynamodb/table:Table")["inputs"]
     assert table["pointInTimeRecovery"] == {"enabled": True}
-    assert table["serverSideEncryption"]["enabled"] is True
+    assert table["serverSideEncryption"] == {
+        "enabled": True,
+        "kmsKeyArn": layer(doc, "data")["outputs"]["kms_key_arn"],
+    }
     assert table["deletionProtectionEnabled"] is profile.protected
     assert profile.protected is (profile.name == "production")
+
+
+def test_one_rotated_customer_managed_key_per_environment(doc: Document, environment: str) -> None:
+    key = one(doc, "aws:kms/key:Key")["inputs"]
+    assert key["enableKeyRotation"] is True and key["deletionWindowInDays"] == 30
+    alias = one(doc, "aws:kms/alias:Alias")["inputs"]
+    assert alias["name"] == f"alias/trading-analytics-key-{environment}-us-east-1"
+    statements = policy(one(doc, "aws:kms/key:Key"))["Statement"]
+    principals = [s["Principal"] for s in statements]
+    assert principals == [
+        {"AWS": "arn:aws:iam::123456789012:root"},
+        {"Service": "logs.us-east-1.amazonaws.com"},
+    ]
+    assert all("*" not in action for s in statements for action in s["Action"])
+    assert statements[1]["Condition"]["ArnLike"] == {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"
+    }
 
 
 def test_bucket_name_and_force_destroy_outside_production_only(
@@ -85,7 +105,9 @@ def test_bucket_encrypts_by_default_and_disables_acls(doc: Document) -> None:
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     )["inputs"]
     default = encryption["rules"][0]["applyServerSideEncryptionByDefault"]
-    assert default["sseAlgorithm"] in {"AES256", "aws:kms"}
+    key = layer(doc, "data")["outputs"]["kms_key_arn"]
+    assert (default["sseAlgorithm"], default["kmsMasterKeyId"]) == ("aws:kms", key)
+    assert encryption["rules"][0]["bucketKeyEnabled"] is True
     ownership = one(doc, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")["inputs"]
     assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
 

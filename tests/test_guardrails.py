@@ -96,8 +96,13 @@ BREAKS: dict[str, Mutation] = {
     "lambda-reserved-concurrency": lambda d: _inputs(d, "aws:lambda/function:Function").pop(
         "reservedConcurrentExecutions"
     ),
-    "lambda-dead-letter-queue": lambda d: _inputs(d, "aws:sqs/queue:Queue").update(
-        sqsManagedSseEnabled=False
+    "lambda-dead-letter-queue": lambda d: _inputs(d, "aws:sqs/queue:Queue").pop("kmsMasterKeyId"),
+    "kms-key": lambda d: _inputs(d, "aws:kms/key:Key").update(enableKeyRotation=False),
+    "kms-key-policy": lambda d: _edit_policy(
+        d, "aws:kms/key:Key", lambda p: p["Statement"][1].update(Principal="*")
+    ),
+    "encryption-customer-key": lambda d: _inputs(d, "aws:lambda/function:Function").pop(
+        "kmsKeyArn"
     ),
     "lambda-log-group": lambda d: _drop(d, "aws:cloudwatch/logGroup:LogGroup"),
     "iam-no-wildcard-actions": lambda d: _edit_policy(

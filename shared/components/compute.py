@@ -26,6 +26,7 @@ class DataProcessorArgs:
     table_arn: pulumi.Input[str]
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
 
 
 class DataProcessor(pulumi.ComponentResource):
@@ -49,6 +50,7 @@ class DataProcessor(pulumi.ComponentResource):
             f"{name}-logs",
             name=s.log_group_name,
             retention_in_days=s.log_retention_days,
+            kms_key_id=args.key_arn,
             tags=tags,
             opts=child,
         )
@@ -64,7 +66,7 @@ class DataProcessor(pulumi.ComponentResource):
             f"{name}-dlq",
             name=s.dlq_name,
             message_retention_seconds=DLQ_RETENTION_SECONDS,
-            sqs_managed_sse_enabled=True,
+            kms_master_key_id=args.key_arn,
             tags=tags,
             opts=child,
         )
@@ -72,7 +74,11 @@ class DataProcessor(pulumi.ComponentResource):
             f"{name}-policy",
             role=self.role.id,
             policy=pulumi.Output.all(
-                args.table_arn, args.bucket_arn, self.log_group.arn, self.dead_letter_queue.arn
+                args.table_arn,
+                args.bucket_arn,
+                self.log_group.arn,
+                self.dead_letter_queue.arn,
+                args.key_arn,
             ).apply(lambda arns: policies.to_json(policies.data_processor_policy(*arns))),
             opts=child,
         )
@@ -91,6 +97,7 @@ class DataProcessor(pulumi.ComponentResource):
             tracing_config={"mode": "Active"},
             dead_letter_config={"target_arn": self.dead_letter_queue.arn},
             role=self.role.arn,
+            kms_key_arn=args.key_arn,  # the environment variables, at rest
             environment={
                 "variables": {
                     "TABLE_NAME": args.table_name,

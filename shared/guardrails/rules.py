@@ -299,6 +299,64 @@ def network_no_open_cidrs(view: StackView) -> Iterator[Finding]:
                 yield Finding(group.name, "opens a security group to the whole internet")
 
 
+# ---- Encryption ---------------------------------------------------------------------------
+
+
+def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
+    keys = list(view.of(KEY))
+    if view.layer == "data" and not keys:
+        yield Finding("data", "the data layer must own the platform's customer-managed key")
+    for key in keys:
+        if key.get("enableKeyRotation") is not True:
+            yield Finding(key.name, "needs automatic key rotation")
+
+
+def kms_key_policy(view: StackView) -> Iterator[Finding]:
+    allowed_services = {f"logs.{view.region}.amazonaws.com"}
+    for key in view.of(KEY):
+        for statement in key.policy()["Statement"]:
+            principal = statement.get("Principal")
+            if not isinstance(principal, dict):
+                yield Finding(key.name, f"key policy admits {principal!r}")
+                continue
+            services = set(_as_list(principal.get("Service")))
+            if "*" in _as_list(principal.get("AWS")) or services - allowed_services:
+                yield Finding(key.name, f"key policy admits {principal!r}")
+            if services and not statement.get("Condition"):
+                yield Finding(key.name, "a service may use the key only for this account")
+            if any("*" in str(a) for a in _as_list(statement.get("Action"))):
+                yield Finding(key.name, "key policy grants a wildcard action")
+
+
+def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
+    """Table, archive, the function's logs, environment and dead-letter queue: the CMK."""
+    fields = {
+        TABLE: ("serverSideEncryption", "kmsKeyArn"),
+        FUNCTION: ("kmsKeyArn",),
+        QUEUE: ("kmsMasterKeyId",),
+    }
+    for resource in view.of(*fields):
+        if not str(resource.get(*fields[resource.type]) or "").startswith("arn:"):
+            yield Finding(resource.name, "must be encrypted with the platform's KMS key")
+    if view.layer != "network":  # flow logs: see waivers.py (CKV_AWS_158)
+        for group in view.of(LOG_GROUP):
+            if not group.get("kmsKeyId"):
+                yield Finding(group.name, "must be encrypted with the platform's KMS key")
+    setting = (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    for bucket, configs in _per_bucket(view, setting):
+        defaults = [
+            rule.get("applyServerSideEncryptionByDefault", {})
+            for config in configs
+            for rule in _as_list(config.get("rules"))
+        ]
+        if not any(
+            d.get("sseAlgorithm") == "aws:kms" and d.get("kmsMasterKeyId") for d in defaults
+        ):
+            yield Finding(bucket.name, "must default to SSE-KMS with the platform's key")
+
+
 # ---- Logs, tags, names ----------------------------------------------------------------------
 
 
@@ -528,6 +586,30 @@ RULES: tuple[Rule, ...] = (
         network_no_open_cidrs,
         ("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_382"),
         ("AVD-AWS-0104", "AVD-AWS-0107"),
+    ),
+    Rule(
+        "kms-key",
+        "KMS: the data layer owns a customer-managed key, rotated",
+        "key compromise over time",
+        kms_key_present_and_rotated,
+        ("CKV_AWS_7",),
+        ("AVD-AWS-0065",),
+    ),
+    Rule(
+        "kms-key-policy",
+        "KMS: the key policy admits the account and CloudWatch Logs only",
+        "who can decrypt trading data",
+        kms_key_policy,
+        ("CKV_AWS_33",),
+        (),
+    ),
+    Rule(
+        "encryption-customer-key",
+        "Encryption: table, bucket, function logs, environment and DLQ use the platform key",
+        "trading data at rest under the platform's own key",
+        encrypted_with_platform_key,
+        ("CKV_AWS_119", "CKV_AWS_145", "CKV_AWS_158", "CKV_AWS_173", "CKV_AWS_27"),
+        ("AVD-AWS-0025", "AVD-AWS-0132", "AVD-AWS-0017", "AVD-AWS-0096"),
     ),
     Rule(
         "logs-retention",

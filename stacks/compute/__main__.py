@@ -23,6 +23,7 @@ processor = DataProcessor(
         table_arn=data.require(outputs.DYNAMODB_TABLE_ARN),
         bucket_name=data.require(outputs.S3_BUCKET_NAME),
         bucket_arn=data.require(outputs.S3_BUCKET_ARN),
+        key_arn=data.require(outputs.KMS_KEY_ARN),
     ),
 )
 
