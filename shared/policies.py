@@ -64,10 +64,10 @@ KEY_ACCOUNT_ACTIONS = (
     "kms:UpdateAlias",
     "kms:UpdateKeyDescription",
 )
-# CloudWatch Logs encrypts log groups as its own service principal, not as a caller.
+# CloudWatch Logs encrypts log groups as its own service principal, not as a caller. Only
+# actions that carry an encryption context: the condition below could never match others.
 KEY_LOGS_ACTIONS = (
     "kms:Decrypt",
-    "kms:DescribeKey",
     "kms:Encrypt",
     "kms:GenerateDataKey",
     "kms:GenerateDataKeyWithoutPlaintext",
@@ -75,7 +75,7 @@ KEY_LOGS_ACTIONS = (
     "kms:ReEncryptTo",
 )
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
-# The flow-logs service lists log groups before delivering; that action takes no single group.
+# The flow-logs service lists log groups before delivering; AWS authorises that on "*" only.
 FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
 # Actions AWS grants only on "*", each with the reason: the allow-list every check reads.
 UNSCOPED_ACTIONS: dict[str, str] = {
@@ -84,6 +84,10 @@ UNSCOPED_ACTIONS: dict[str, str] = {
         for action in ENI_ACTIONS
     },
     **{action: "X-Ray trace writes take no resource ARN" for action in XRAY_ACTIONS},
+    **{
+        action: "listing log groups is authorised on '*' only"
+        for action in FLOW_LOG_DISCOVERY_ACTIONS
+    },
 }
 
 
@@ -144,8 +148,9 @@ def key_policy(partition: str, account_id: str, region: str) -> PolicyDocument:
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
             "Action": sorted(KEY_LOGS_ACTIONS),
             "Resource": "*",
+            # The context value is an ARN compared as a string (the key's documented type).
             "Condition": {
-                "ArnLike": {
+                "StringLike": {
                     "kms:EncryptionContext:aws:logs:arn": (
                         f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
                     )
@@ -156,11 +161,9 @@ def key_policy(partition: str, account_id: str, region: str) -> PolicyDocument:
 
 
 def flow_log_policy(log_group_arn: str) -> PolicyDocument:
-    # arn:aws:logs:REGION:ACCOUNT:log-group:NAME -> every group of this account and region only.
-    account_groups = log_group_arn.rsplit(":log-group:", 1)[0] + ":log-group:*"
     return document(
         allow("FlowLogDelivery", FLOW_LOG_ACTIONS, log_group_resources(log_group_arn)),
-        allow("FlowLogDiscovery", FLOW_LOG_DISCOVERY_ACTIONS, [account_groups]),
+        allow("FlowLogDiscovery", FLOW_LOG_DISCOVERY_ACTIONS, ["*"]),
     )
 
 

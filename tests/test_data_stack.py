@@ -68,7 +68,7 @@ def test_one_rotated_customer_managed_key_per_environment(doc: Document, environ
         {"Service": "logs.us-east-1.amazonaws.com"},
     ]
     assert all("*" not in action for s in statements for action in s["Action"])
-    assert statements[1]["Condition"]["ArnLike"] == {
+    assert statements[1]["Condition"]["StringLike"] == {
         "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"
     }
 

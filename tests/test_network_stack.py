@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
+from shared import policies
 from shared.environments import EnvironmentProfile
 from tests.conftest import Document, layer, one, policy, resources
 
@@ -123,5 +124,8 @@ def test_flow_log_role_is_limited_to_its_service_account_and_log_group(doc: Docu
     inline = policy(one(doc, "aws:iam/rolePolicy:RolePolicy", "network"))
     flow_group = one(doc, "aws:ec2/flowLog:FlowLog")["inputs"]["logDestination"]
     for statement in inline["Statement"]:
+        if statement["Resource"] == ["*"]:
+            assert set(statement["Action"]) == set(policies.FLOW_LOG_DISCOVERY_ACTIONS)
+            continue
         for resource in statement["Resource"]:
-            assert resource.startswith(flow_group) or resource.endswith(":log-group:*"), resource
+            assert resource.startswith(flow_group), resource

@@ -29,6 +29,8 @@ from shared.orchestration.engine import (
 from shared.orchestration.targets import Target, stack_config_file
 
 LOCAL_CLI_ROOT = REPO_ROOT / ".pulumi"
+# The guardrails, enforced by the engine on every preview and update (mandatory).
+POLICY_PACK = REPO_ROOT / "policy_pack"
 PROGRAM_VENV = REPO_ROOT / ".venv"
 INSTALL_HINT = (
     "install it (see 'Download & install Pulumi' in the Pulumi docs) or re-run with --install-cli"
@@ -75,11 +77,15 @@ class AutomationEngine:
         return {k: v.value for k, v in self._stack(stack, create=False).outputs().items()}
 
     def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes:
-        result = self._run(stack, "up", on_output, message=message, create=True)
+        result = self._run(
+            stack, "up", on_output, message=message, create=True, policy_packs=[str(POLICY_PACK)]
+        )
         return dict(result.summary.resource_changes or {})
 
     def preview(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
-        result = self._run(stack, "preview", on_output, create=True)
+        result = self._run(
+            stack, "preview", on_output, create=True, policy_packs=[str(POLICY_PACK)]
+        )
         return dict(result.change_summary or {})
 
     def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
