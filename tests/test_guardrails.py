@@ -175,3 +175,14 @@ def test_report_names_the_rule_and_exits_non_zero_on_a_violation(
     assert "lambda-tracing" in text and "FAIL (1)" in text
     assert "production: lambda-tracing: compute/data-processor-function" in text
     assert "CKV_AWS_338: log retention below one year" in text
+
+
+def test_readme_documents_every_rule_and_waiver() -> None:
+    from shared.guardrails.waivers import WAIVERS
+    from shared.layers import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.id}` |" in readme, rule.id
+    for check in WAIVERS:
+        assert f"- `{check}`:" in readme, check
