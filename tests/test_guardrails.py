@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.guardrails.report import evaluate, render
+from shared.guardrails.report import evaluate, main, render
 from shared.guardrails.rules import RULES
 from tests.conftest import Document, resources
 
@@ -175,6 +176,31 @@ def test_report_names_the_rule_and_exits_non_zero_on_a_violation(
     assert "lambda-tracing" in text and "FAIL (1)" in text
     assert "production: lambda-tracing: compute/data-processor-function" in text
     assert "CKV_AWS_338: log retention below one year" in text
+
+
+def test_the_function_role_may_trust_lambda_only(synthesized: dict[str, Document]) -> None:
+    broken = copy.deepcopy(synthesized["dev"])
+    _edit_policy(
+        broken,
+        "aws:iam/role:Role",
+        lambda p: _first_statement(p).update(Principal={"Service": "vpc-flow-logs.amazonaws.com"}),
+        key="assumeRolePolicy",
+    )
+    [finding] = evaluate(broken)["iam-trust-one-service"]
+    assert "allowed: lambda.amazonaws.com" in finding.message
+
+
+def test_policy_command_exits_1_naming_the_rule(
+    synthesized: dict[str, Document], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = copy.deepcopy(synthesized["production"])
+    BREAKS["s3-tls-only"](broken)
+    (tmp_path / "production.json").write_text(json.dumps(broken))
+    assert main(["production"], directory=tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "s3-tls-only" in out and "production: s3-tls-only: data/archive-bucket" in out
+    (tmp_path / "production.json").write_text(json.dumps(synthesized["production"]))
+    assert main(["production"], directory=tmp_path) == 0
 
 
 def test_readme_documents_every_rule_and_waiver() -> None:

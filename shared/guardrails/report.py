@@ -62,7 +62,7 @@ def render(results: dict[str, dict[str, list[Finding]]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, directory: Path = SYNTH_DIR) -> int:
     parser = argparse.ArgumentParser(prog="nox -s policy --", description=__doc__)
     parser.add_argument("environments", nargs="*", metavar="ENV")
     args = parser.parse_args(argv)
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        results = {e: evaluate(load(e)) for e in args.environments or ENVIRONMENTS}
+        results = {e: evaluate(load(e, directory)) for e in args.environments or ENVIRONMENTS}
     except PlatformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

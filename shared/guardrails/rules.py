@@ -219,14 +219,23 @@ def iam_scoped_resources(view: StackView) -> Iterator[Finding]:
 
 
 def iam_trusts_one_service(view: StackView) -> Iterator[Finding]:
+    function_roles = {str(f.get("role") or "").rsplit("/", 1)[-1] for f in view.of(FUNCTION)}
     for role in view.of(ROLE):
         statements = role.policy("assumeRolePolicy")["Statement"]
         principals = [s.get("Principal") for s in statements if s.get("Effect") == "Allow"]
-        services = [p.get("Service") if isinstance(p, dict) else None for p in principals]
-        if len(principals) != 1 or set(principals[0] or {}) != {"Service"}:
+        if (
+            len(principals) != 1
+            or not isinstance(principals[0], dict)
+            or set(principals[0]) != {"Service"}
+        ):
             yield Finding(role.name, "must be assumable by exactly one service principal")
-        elif services[0] not in TRUSTED_SERVICES:
-            yield Finding(role.name, f"trusts {services[0]!r}, not one of {TRUSTED_SERVICES}")
+            continue
+        service = principals[0]["Service"]
+        wanted = (
+            ("lambda.amazonaws.com",) if role.get("name") in function_roles else TRUSTED_SERVICES
+        )
+        if service not in wanted:
+            yield Finding(role.name, f"trusts {service!r}; allowed: {', '.join(wanted)}")
 
 
 def iam_no_admin_policies(view: StackView) -> Iterator[Finding]:
