@@ -25,7 +25,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from shared.environments import DEFAULT_REGION, ENVIRONMENTS
+from shared.environments import DEFAULT_REGION, ENVIRONMENTS, environment_argument
 from shared.errors import PlatformError
 from shared.fake_cloud import FakeCloud, UnknownStackError
 from shared.layers import REPO_ROOT, Layer, deploy_order
@@ -246,16 +246,13 @@ def summary(document: Mapping[str, Any], path: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nox -s synth --", description=__doc__)
     parser.add_argument(
-        "environments", nargs="*", metavar="ENV", help=f"default: {' '.join(ENVIRONMENTS)}"
+        "environments",
+        nargs="*",
+        metavar="ENV",
+        type=environment_argument,
+        help=f"default: {' '.join(ENVIRONMENTS)}",
     )
     args = parser.parse_args(argv)
-    unknown = [e for e in args.environments if e not in ENVIRONMENTS]
-    if unknown:
-        print(
-            f"error: unknown environment {unknown[0]!r}; expected one of {', '.join(ENVIRONMENTS)}",
-            file=sys.stderr,
-        )
-        return 2
     for environment in args.environments or ENVIRONMENTS:
         try:
             document = synth_environment(environment)

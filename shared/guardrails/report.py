@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.environments import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS, environment_argument
 from shared.errors import PlatformError
 from shared.guardrails.model import Finding, Rule, views
 from shared.guardrails.rules import RULES
@@ -64,15 +64,8 @@ def render(results: dict[str, dict[str, list[Finding]]]) -> str:
 
 def main(argv: Sequence[str] | None = None, directory: Path = SYNTH_DIR) -> int:
     parser = argparse.ArgumentParser(prog="nox -s policy --", description=__doc__)
-    parser.add_argument("environments", nargs="*", metavar="ENV")
+    parser.add_argument("environments", nargs="*", metavar="ENV", type=environment_argument)
     args = parser.parse_args(argv)
-    unknown = [e for e in args.environments if e not in ENVIRONMENTS]
-    if unknown:
-        print(
-            f"error: unknown environment {unknown[0]!r}; expected one of {', '.join(ENVIRONMENTS)}",
-            file=sys.stderr,
-        )
-        return 2
     try:
         results = {e: evaluate(load(e, directory)) for e in args.environments or ENVIRONMENTS}
     except PlatformError as error:
