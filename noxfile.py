@@ -110,8 +110,11 @@ def policy(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Re-resolve constraints.txt from pyproject.toml's ranges (run after changing a range)."""
     session.install("-e", ".[test,lint]")
-    frozen = session.run("pip", "freeze", "--exclude-editable", silent=True)
-    lines = [line for line in str(frozen).splitlines() if line and not line.startswith("#")]
+    # --all keeps setuptools (parliament needs its pkg_resources); pip itself is not pinned.
+    frozen = session.run("pip", "freeze", "--all", "--exclude-editable", silent=True)
+    lines = [
+        line for line in str(frozen).splitlines() if line and not line.startswith(("#", "pip=="))
+    ]
     CONSTRAINTS.write_text("\n".join(sorted(lines, key=str.lower)) + "\n")
     session.log(f"wrote {len(lines)} pins to {CONSTRAINTS.name}")
 
