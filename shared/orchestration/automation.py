@@ -69,7 +69,12 @@ class AutomationEngine:
         self.target = target
 
     def exists(self, stack: StackRef) -> bool:
-        return stack.name in {s.name for s in self._workspace(stack).list_stacks()}
+        # Selecting is the one test that does not depend on how `stack ls` abbreviates names.
+        try:
+            self._stack(stack, create=False)
+        except auto.errors.StackNotFoundError:
+            return False
+        return True
 
     def outputs(self, stack: StackRef) -> dict[str, Any]:
         if not self.exists(stack):
