@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared import policies
+from shared.components.account import current_account
 from shared.settings import DataSettings
 
 DELETION_WINDOW_DAYS = 30  # AWS's maximum: a key scheduled for deletion by mistake can be saved
@@ -29,15 +30,15 @@ class EncryptionKey(pulumi.ComponentResource):
         super().__init__("trading:data:EncryptionKey", name, None, opts)
         s = args.settings
         ctx = s.context
-        lookup = pulumi.InvokeOptions(parent=self)
-        account_id = aws.get_caller_identity(opts=lookup).account_id
-        partition = aws.get_partition(opts=lookup).partition
+        account = current_account(self)
         self.key = aws.kms.Key(
             f"{name}-key",
             description=f"Trading analytics data, {ctx.environment} ({ctx.region})",
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=policies.to_json(policies.key_policy(partition, account_id, ctx.region)),
+            policy=policies.to_json(
+                policies.key_policy(account.partition, account.account_id, ctx.region)
+            ),
             tags=ctx.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

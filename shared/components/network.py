@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared import policies
+from shared.components.account import current_account
 from shared.naming import NameKind
 from shared.settings import NetworkSettings
 
@@ -34,9 +35,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         ctx = s.context
         naming, region = ctx.naming, ctx.region
         child = pulumi.ResourceOptions(parent=self)
-        lookup = pulumi.InvokeOptions(parent=self)
-        account_id = aws.get_caller_identity(opts=lookup).account_id
-        partition = aws.get_partition(opts=lookup).partition
+        account = current_account(self)
 
         def tagged(resource_type: str) -> dict[str, str]:
             return {**ctx.tags, "Name": naming.name(resource_type)}
@@ -135,10 +134,10 @@ class PrivateNetwork(pulumi.ComponentResource):
                 policies.service_trust(
                     "vpc-flow-logs.amazonaws.com",
                     {
-                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "StringEquals": {"aws:SourceAccount": account.account_id},
                         "ArnLike": {
-                            "aws:SourceArn": f"arn:{partition}:ec2:{region}:"
-                            f"{account_id}:vpc-flow-log/*"
+                            "aws:SourceArn": f"arn:{account.partition}:ec2:{region}:"
+                            f"{account.account_id}:vpc-flow-log/*"
                         },
                     },
                 )

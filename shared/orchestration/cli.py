@@ -179,13 +179,14 @@ def _dispatch(args: argparse.Namespace, runtime: Runtime, console: Console) -> i
             stack_for,
             target=_describe(args.target),
             backend_url=url,
+            note=(
+                "(a deployed layer that reads a destroyed one is checked at run time)"
+                if action is Action.DESTROY
+                else ""
+            ),
         )
         if dry_run:
             console.line(plan.render())
-            if action is Action.DESTROY:
-                console.line(
-                    "  (a deployed layer that reads a destroyed one is checked at run time)"
-                )
             return 0
         if action is Action.DEPLOY:
             check_upstreams(plan, stack_for, engine)
