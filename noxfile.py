@@ -1,7 +1,7 @@
 """Sessions for the trading analytics platform; `nox -l` lists them, README.md explains them.
 
-Sessions only parse arguments and call into the `shared` library, so everything they do is
-importable and tested on its own.
+Sessions only parse arguments and call into the tools (`orchestration`, `guardrails`, `synth`),
+so everything they do is importable and tested on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent
 # One lock of truth: every session installs against these exact versions.
 CONSTRAINTS = ROOT / "constraints.txt"
 
-nox.options.sessions = ["tests", "lint", "policy"]
+nox.options.sessions = ["tests", "lint", "guardrails"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
@@ -28,18 +28,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style with ruff and types with mypy over every Python file."""
+    """Check style (ruff), types (mypy) and who may import whom (import-linter)."""
     _install(session, "lint", "test")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    # The function's code is imported as Lambda imports it: from its own directory.
+    session.run("lint-imports", env={"PYTHONPATH": str(ROOT / "functions" / "data_processor")})
 
 
 @nox.session
 def synth(session: nox.Session) -> None:
     """Synthesize stacks offline to build/synth/ENV.json: nox -s synth -- [ENV ...]."""
-    _install(session)
-    session.run("python", "-m", "shared.synth", *session.posargs)
+    _install(session, "tools")
+    session.run("python", "-m", "synth", *session.posargs)
 
 
 @nox.session(default=False)
@@ -87,8 +89,8 @@ def smoke(session: nox.Session) -> None:
 @nox.session(default=False)
 def emulator(session: nox.Session) -> None:
     """Start, stop or show the local AWS emulator: nox -s emulator -- start|stop|status."""
-    _install(session, "local")
-    session.run("python", "-m", "shared.orchestration.emulator", *session.posargs)
+    _install(session, "tools", "local")
+    session.run("python", "-m", "orchestration.emulator", *session.posargs)
 
 
 @nox.session(default=False)
@@ -99,11 +101,18 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
-def policy(session: nox.Session) -> None:
-    """Synthesize, then check every security rule offline: nox -s policy -- [ENV ...]."""
-    _install(session)
-    session.run("python", "-m", "shared.synth", *session.posargs)
-    session.run("python", "-m", "shared.guardrails", *session.posargs)
+def guardrails(session: nox.Session) -> None:
+    """Synthesize, then check every security rule offline: nox -s guardrails -- [ENV ...]."""
+    _install(session, "tools")
+    session.run("python", "-m", "synth", *session.posargs)
+    session.run("python", "-m", "guardrails", *session.posargs)
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Regenerate the generated parts of docs/ (the guardrail rule and waiver tables)."""
+    _install(session, "tools")
+    session.run("python", "-m", "guardrails.docs")
 
 
 @nox.session(default=False)
@@ -125,8 +134,8 @@ def lock(session: nox.Session) -> None:
 def _orchestrate(session: nox.Session, command: str) -> None:
     if not session.posargs or session.posargs[0].startswith("-"):
         session.error(f"which environment? nox -s {command} -- ENV (dev, staging or production)")
-    _install(session, "local")
-    session.run("python", "-m", "shared.orchestration", command, *session.posargs)
+    _install(session, "tools", "local")
+    session.run("python", "-m", "orchestration", command, *session.posargs)
 
 
 def _install(session: nox.Session, *extras: str) -> None:

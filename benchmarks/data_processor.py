@@ -26,8 +26,8 @@ FUNCTION_DIR = REPO / "functions" / "data_processor"
 # Lambda puts the package root on sys.path; so does this benchmark.
 sys.path.insert(0, str(FUNCTION_DIR))
 
-from tests.function.emulator import BUCKET, TABLE, create_resources, install  # noqa: E402
-from tests.function.faults import RequestCounter  # noqa: E402
+from tests.support.faults import RequestCounter  # noqa: E402
+from tests.support.moto_aws import BUCKET, TABLE, create_resources, install  # noqa: E402
 
 ENVIRONMENT = {
     "TABLE_NAME": TABLE,

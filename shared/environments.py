@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -190,12 +189,3 @@ def profile_for(environment: str) -> EnvironmentProfile:
         return PROFILES[environment]
     except KeyError:
         raise ConfigError("environment", environment, f"one of {', '.join(ENVIRONMENTS)}") from None
-
-
-def environment_argument(value: str) -> str:
-    """argparse type for an ENV argument: a known environment, or a usage error naming them."""
-    if value not in PROFILES:
-        raise argparse.ArgumentTypeError(
-            f"unknown environment {value!r}; expected one of {', '.join(ENVIRONMENTS)}"
-        )
-    return value

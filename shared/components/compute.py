@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import policies
+from shared import iam
 from shared.packaging import Package
 from shared.settings import ComputeSettings
 
@@ -57,7 +57,7 @@ class DataProcessor(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             name=s.role_name,
-            assume_role_policy=policies.to_json(policies.service_trust("lambda.amazonaws.com")),
+            assume_role_policy=iam.to_json(iam.service_trust("lambda.amazonaws.com")),
             tags=tags,
             opts=child,
         )
@@ -79,7 +79,7 @@ class DataProcessor(pulumi.ComponentResource):
                 self.log_group.arn,
                 self.dead_letter_queue.arn,
                 args.key_arn,
-            ).apply(lambda arns: policies.to_json(policies.data_processor_policy(*arns))),
+            ).apply(lambda arns: iam.to_json(iam.data_processor_policy(*arns))),
             opts=child,
         )
         self.function = aws.lambda_.Function(

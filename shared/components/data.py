@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import policies
+from shared import iam
 from shared.environments import BillingMode
 from shared.settings import DataSettings
 
@@ -179,9 +179,7 @@ class ArchiveBucket(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=bucket_id,
-            policy=self.bucket.arn.apply(
-                lambda arn: policies.to_json(policies.deny_insecure_transport(arn))
-            ),
+            policy=self.bucket.arn.apply(lambda arn: iam.to_json(iam.deny_insecure_transport(arn))),
             # Policies and public-access settings race on a new bucket; settle the block first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import policies
+from shared import iam
 from shared.components.account import current_account
 from shared.settings import DataSettings
 
@@ -36,9 +36,7 @@ class EncryptionKey(pulumi.ComponentResource):
             description=f"Trading analytics data, {ctx.environment} ({ctx.region})",
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=policies.to_json(
-                policies.key_policy(account.partition, account.account_id, ctx.region)
-            ),
+            policy=iam.to_json(iam.key_policy(account.partition, account.account_id, ctx.region)),
             tags=ctx.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import policies
+from shared import iam
 from shared.components.account import current_account
 from shared.naming import NameKind
 from shared.settings import NetworkSettings
@@ -130,8 +130,8 @@ class PrivateNetwork(pulumi.ComponentResource):
             f"{name}-flow-logs-role",
             name=naming.name("vpc-flow-logs-role", NameKind.IAM_ROLE),
             # Confused-deputy guard: only flow logs of this account may assume the role.
-            assume_role_policy=policies.to_json(
-                policies.service_trust(
+            assume_role_policy=iam.to_json(
+                iam.service_trust(
                     "vpc-flow-logs.amazonaws.com",
                     {
                         "StringEquals": {"aws:SourceAccount": account.account_id},
@@ -148,9 +148,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         flow_policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
             role=flow_role.id,
-            policy=self.flow_log_group.arn.apply(
-                lambda arn: policies.to_json(policies.flow_log_policy(arn))
-            ),
+            policy=self.flow_log_group.arn.apply(lambda arn: iam.to_json(iam.flow_log_policy(arn))),
             opts=child,
         )
         aws.ec2.FlowLog(

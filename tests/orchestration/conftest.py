@@ -1,53 +1,11 @@
-"""Drive the orchestration CLI in-process against the fake engine."""
+"""The orchestration CLI's harness, with a fresh fake engine per test."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 
-from shared.orchestration import cli
-from shared.orchestration.engine import Engine
-from shared.orchestration.targets import Target
-from tests.orchestration.fake_engine import FakeEngine
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Harness:
-    engine: FakeEngine
-    targets: list[Target]
-    cli_checked: list[bool]
-
-    def runtime(self, clients: Callable[[str], Any] | None = None) -> cli.Runtime:
-        def find_cli(install: bool) -> object:
-            self.cli_checked.append(install)
-            return object()
-
-        def engine_for(_command: Any, target: Target, _log: Callable[[str], None]) -> Engine:
-            self.targets.append(target)
-            return self.engine
-
-        return cli.Runtime(
-            find_cli=find_cli,
-            engine_for=engine_for,
-            start_local=lambda _log: "http://127.0.0.1:4566",
-            clients_for=lambda _target: clients or (lambda service: None),
-        )
-
-    def run(self, *argv: str, clients: Callable[[str], Any] | None = None) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        code = cli.main(list(argv), runtime=self.runtime(clients), out=out, err=err)
-        return Run(code, out.getvalue(), err.getvalue())
+from tests.support.cli_harness import Harness
+from tests.support.fake_engine import FakeEngine
 
 
 @pytest.fixture

@@ -7,37 +7,37 @@ from pathlib import Path
 
 import pytest
 
-from shared.orchestration import targets
+from orchestration import emulator
 
 
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(targets, "STATE_DIR", tmp_path)
-    monkeypatch.setattr(targets, "EMULATOR_RECORD", tmp_path / "emulator.json")
-    monkeypatch.setattr(targets, "EMULATOR_LOG", tmp_path / "emulator.log")
+    monkeypatch.setattr(emulator, "STATE_DIR", tmp_path)
+    monkeypatch.setattr(emulator, "EMULATOR_RECORD", tmp_path / "emulator.json")
+    monkeypatch.setattr(emulator, "EMULATOR_LOG", tmp_path / "emulator.log")
     return tmp_path
 
 
 @pytest.mark.slow
 def test_started_recorded_reused_and_stopped(state: Path) -> None:
     lines: list[str] = []
-    first = targets.start_emulator(lines.append)
+    first = emulator.start_emulator(lines.append)
     try:
         record = json.loads((state / "emulator.json").read_text())
         assert record == {"pid": first.pid, "port": first.port}
         assert first.endpoint.startswith("http://127.0.0.1:")
-        assert targets.answers(first.endpoint)
-        again = targets.start_emulator(lines.append)  # a later run, e.g. destroy
+        assert emulator.answers(first.endpoint)
+        again = emulator.start_emulator(lines.append)  # a later run, e.g. destroy
         assert again == first
         assert lines[-1] == f"emulator: reusing pid {first.pid} at {first.endpoint}"
     finally:
-        assert targets.stop_emulator(lines.append)
+        assert emulator.stop_emulator(lines.append)
     assert not (state / "emulator.json").exists()
-    assert targets.running_emulator() is None
+    assert emulator.running_emulator() is None
 
 
 def test_a_stale_record_is_not_trusted(state: Path) -> None:
     (state / "emulator.json").write_text(json.dumps({"pid": 999_999_999, "port": 9}))
-    assert targets.running_emulator() is None
+    assert emulator.running_emulator() is None
     (state / "emulator.json").write_text("{not json")
-    assert targets.running_emulator() is None
+    assert emulator.running_emulator() is None

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.automation import AutomationEngine
+from orchestration.backend import DEFAULT_BASE, backend_url
+from orchestration.engine import Deployment, StackRef, revision_message, revision_of
+from orchestration.rollback import choose_revision, resolve
+from orchestration.targets import aws_target
 from shared.errors import PlatformError
 from shared.layers import NETWORK, REPO_ROOT
-from shared.orchestration.automation import AutomationEngine
-from shared.orchestration.backend import DEFAULT_BASE, backend_url
-from shared.orchestration.engine import Deployment, StackRef, revision_message, revision_of
-from shared.orchestration.rollback import choose_revision, resolve
-from shared.orchestration.targets import aws_target
-from tests.orchestration.conftest import Harness
+from tests.support.cli_harness import Harness
 
 HEAD = subprocess.run(
     ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True

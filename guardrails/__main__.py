@@ -1,0 +1,5 @@
+import sys
+
+from guardrails.report import main
+
+sys.exit(main())

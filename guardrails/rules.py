@@ -1,0 +1,647 @@
+"""The rules. Each names the checkov and trivy checks it corresponds to, where one exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from guardrails.inventory import is_taggable
+from guardrails.model import Finding, Resource, Rule, StackView
+from shared import iam
+from shared.environments import BillingMode
+from shared.naming import REQUIRED_TAG_KEYS
+
+BUCKET = "aws:s3/bucket:Bucket"
+TABLE = "aws:dynamodb/table:Table"
+FUNCTION = "aws:lambda/function:Function"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+QUEUE = "aws:sqs/queue:Queue"
+ROLE = "aws:iam/role:Role"
+KEY = "aws:kms/key:Key"
+IDENTITY_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+# Every service principal a role of this platform may trust, and nothing else.
+TRUSTED_SERVICES = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _per_bucket(view: StackView, setting: str) -> Iterator[tuple[Resource, list[Resource]]]:
+    for bucket in view.of(BUCKET):
+        name = bucket.get("bucket")
+        yield bucket, [r for r in view.of(setting) if r.get("bucket") == name]
+
+
+# ---- S3 -------------------------------------------------------------------------------------
+
+
+def s3_public_access_blocked(view: StackView) -> Iterator[Finding]:
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    block = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+    for bucket, blocks in _per_bucket(view, block):
+        if not any(all(b.get(flag) is True for flag in flags) for b in blocks):
+            yield Finding(bucket.name, "needs a public access block with all four settings on")
+
+
+def s3_encrypted(view: StackView) -> Iterator[Finding]:
+    setting = (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    for bucket, configs in _per_bucket(view, setting):
+        algorithms = [
+            rule.get("applyServerSideEncryptionByDefault", {}).get("sseAlgorithm")
+            for config in configs
+            for rule in _as_list(config.get("rules"))
+        ]
+        if not any(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms):
+            yield Finding(bucket.name, "needs default server-side encryption")
+
+
+def s3_tls_only(view: StackView) -> Iterator[Finding]:
+    for bucket, bucket_policies in _per_bucket(view, "aws:s3/bucketPolicy:BucketPolicy"):
+        denies = [
+            s
+            for p in bucket_policies
+            for s in p.policy()["Statement"]
+            if s.get("Effect") == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            and "s3:*" in _as_list(s.get("Action"))
+            and s.get("Principal") in ("*", {"AWS": "*"})
+        ]
+        if not any(len(_as_list(s.get("Resource"))) >= 2 for s in denies):
+            yield Finding(bucket.name, "needs a policy denying every request without TLS")
+
+
+def s3_versioned_in_production(view: StackView) -> Iterator[Finding]:
+    if not view.profile.s3_versioning:
+        return
+    for bucket, settings in _per_bucket(view, "aws:s3/bucketVersioning:BucketVersioning"):
+        if not any(s.get("versioningConfiguration", "status") == "Enabled" for s in settings):
+            yield Finding(bucket.name, f"must be versioned in {view.environment}")
+
+
+def s3_acls_disabled(view: StackView) -> Iterator[Finding]:
+    setting = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+    for bucket, controls in _per_bucket(view, setting):
+        if not any(c.get("rule", "objectOwnership") == "BucketOwnerEnforced" for c in controls):
+            yield Finding(bucket.name, "needs object ownership BucketOwnerEnforced (ACLs off)")
+
+
+def s3_aborts_incomplete_uploads(view: StackView) -> Iterator[Finding]:
+    setting = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    for bucket, lifecycles in _per_bucket(view, setting):
+        if not any(
+            rule.get("status") == "Enabled"
+            and (rule.get("abortIncompleteMultipartUpload") or {}).get("daysAfterInitiation")
+            for lifecycle in lifecycles
+            for rule in _as_list(lifecycle.get("rules"))
+        ):
+            yield Finding(bucket.name, "needs a lifecycle rule aborting incomplete uploads")
+
+
+# ---- DynamoDB -------------------------------------------------------------------------------
+
+
+def dynamodb_point_in_time_recovery(view: StackView) -> Iterator[Finding]:
+    for table in view.of(TABLE):
+        if table.get("pointInTimeRecovery", "enabled") is not True:
+            yield Finding(table.name, "needs point-in-time recovery")
+
+
+def dynamodb_encrypted(view: StackView) -> Iterator[Finding]:
+    for table in view.of(TABLE):
+        if table.get("serverSideEncryption", "enabled") is not True:
+            yield Finding(table.name, "needs server-side encryption with a KMS key")
+
+
+def dynamodb_deletion_protection(view: StackView) -> Iterator[Finding]:
+    if not view.profile.protected:
+        return
+    for table in view.of(TABLE):
+        if table.get("deletionProtectionEnabled") is not True:
+            yield Finding(table.name, f"needs deletion protection in {view.environment}")
+
+
+def dynamodb_autoscaled(view: StackView) -> Iterator[Finding]:
+    targets = list(view.of("aws:appautoscaling/target:Target"))
+    for table in view.of(TABLE):
+        if table.get("billingMode") != BillingMode.PROVISIONED.value:
+            continue
+        dimensions = {
+            t.get("scalableDimension")
+            for t in targets
+            if t.get("resourceId") == f"table/{table.get('name')}"
+        }
+        for wanted in ("ReadCapacityUnits", "WriteCapacityUnits"):
+            if f"dynamodb:table:{wanted}" not in dimensions:
+                yield Finding(table.name, f"provisioned without autoscaling of {wanted}")
+
+
+# ---- Lambda ---------------------------------------------------------------------------------
+
+
+def lambda_in_private_subnets(view: StackView) -> Iterator[Finding]:
+    for function in view.of(FUNCTION):
+        if not function.get("vpcConfig", "subnetIds") or not function.get(
+            "vpcConfig", "securityGroupIds"
+        ):
+            yield Finding(function.name, "must run in the VPC's private subnets with its group")
+
+
+def lambda_arm64(view: StackView) -> Iterator[Finding]:
+    for function in view.of(FUNCTION):
+        if function.get("architectures") != ["arm64"]:
+            yield Finding(function.name, "must run on arm64")
+
+
+def lambda_tracing(view: StackView) -> Iterator[Finding]:
+    for function in view.of(FUNCTION):
+        if function.get("tracingConfig", "mode") != "Active":
+            yield Finding(function.name, "needs active X-Ray tracing")
+
+
+def lambda_reserved_concurrency(view: StackView) -> Iterator[Finding]:
+    for function in view.of(FUNCTION):
+        reserved = function.get("reservedConcurrentExecutions")
+        if not isinstance(reserved, int) or reserved < 1:
+            yield Finding(function.name, "needs reserved concurrency (see the matrix)")
+
+
+def lambda_dead_letter_queue(view: StackView) -> Iterator[Finding]:
+    queues = {q.get("name"): q for q in view.of(QUEUE)}
+    for function in view.of(FUNCTION):
+        target = str(function.get("deadLetterConfig", "targetArn") or "")
+        queue = queues.get(target.rsplit(":", 1)[-1]) if target.startswith("arn:") else None
+        if queue is None:
+            yield Finding(function.name, "needs an SQS dead-letter queue of its stack")
+        elif not (queue.get("sqsManagedSseEnabled") is True or queue.get("kmsMasterKeyId")):
+            yield Finding(queue.name, "the dead-letter queue must be encrypted")
+
+
+def lambda_log_group(view: StackView) -> Iterator[Finding]:
+    groups = {g.get("name") for g in view.of(LOG_GROUP) if g.get("retentionInDays")}
+    for function in view.of(FUNCTION):
+        wanted = function.get("loggingConfig", "logGroup") or f"/aws/lambda/{function.get('name')}"
+        if wanted not in groups:
+            yield Finding(function.name, f"its log group {wanted} must exist with a retention")
+
+
+# ---- IAM ------------------------------------------------------------------------------------
+
+
+def _identity_statements(view: StackView) -> Iterator[tuple[Resource, dict[str, Any]]]:
+    for resource in view.of(*IDENTITY_POLICIES):
+        for statement in resource.policy()["Statement"]:
+            yield resource, statement
+
+
+def iam_no_wildcard_actions(view: StackView) -> Iterator[Finding]:
+    for resource, statement in _identity_statements(view):
+        if "NotAction" in statement:
+            yield Finding(resource.name, "uses NotAction")
+        for action in _as_list(statement.get("Action")):
+            if action == "*" or str(action).endswith(":*") or "*" in str(action):
+                yield Finding(resource.name, f"grants wildcard action {action!r}")
+
+
+def iam_scoped_resources(view: StackView) -> Iterator[Finding]:
+    for resource, statement in _identity_statements(view):
+        if statement.get("Effect") != "Allow" or "*" not in _as_list(statement.get("Resource")):
+            continue
+        for action in _as_list(statement.get("Action")):
+            if action not in iam.UNSCOPED_ACTIONS:
+                yield Finding(resource.name, f"grants {action} on '*' (not on the allow-list)")
+
+
+def iam_trusts_one_service(view: StackView) -> Iterator[Finding]:
+    function_roles = {str(f.get("role") or "").rsplit("/", 1)[-1] for f in view.of(FUNCTION)}
+    for role in view.of(ROLE):
+        statements = role.policy("assumeRolePolicy")["Statement"]
+        principals = [s.get("Principal") for s in statements if s.get("Effect") == "Allow"]
+        if (
+            len(principals) != 1
+            or not isinstance(principals[0], dict)
+            or set(principals[0]) != {"Service"}
+        ):
+            yield Finding(role.name, "must be assumable by exactly one service principal")
+            continue
+        service = principals[0]["Service"]
+        wanted = (
+            ("lambda.amazonaws.com",) if role.get("name") in function_roles else TRUSTED_SERVICES
+        )
+        if service not in wanted:
+            yield Finding(role.name, f"trusts {service!r}; allowed: {', '.join(wanted)}")
+
+
+def iam_no_admin_policies(view: StackView) -> Iterator[Finding]:
+    attachments = (
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/policyAttachment:PolicyAttachment",
+    )
+    for attachment in view.of(*attachments):
+        arn = str(attachment.get("policyArn") or "")
+        if arn.rsplit("/", 1)[-1] in ADMIN_POLICIES:
+            yield Finding(attachment.name, f"attaches {arn}")
+    for role in view.of(ROLE):
+        for arn in _as_list(role.get("managedPolicyArns")):
+            if str(arn).rsplit("/", 1)[-1] in ADMIN_POLICIES:
+                yield Finding(role.name, f"carries {arn}")
+
+
+# ---- Network --------------------------------------------------------------------------------
+
+
+def network_no_internet_path(view: StackView) -> Iterator[Finding]:
+    gateways = (
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+    )
+    for gateway in view.of(*gateways):
+        yield Finding(gateway.name, "the platform's VPCs have no path to the internet")
+    for subnet in view.of("aws:ec2/subnet:Subnet"):
+        if subnet.get("mapPublicIpOnLaunch") is True:
+            yield Finding(subnet.name, "maps public IPs on launch")
+
+
+def network_flow_logs(view: StackView) -> Iterator[Finding]:
+    # One flow log of ALL traffic per VPC of the stack (IDs are unknown until deployed).
+    complete = [f for f in view.of("aws:ec2/flowLog:FlowLog") if f.get("trafficType") == "ALL"]
+    for vpc in list(view.of("aws:ec2/vpc:Vpc"))[len(complete) :]:
+        yield Finding(vpc.name, "needs flow logs of all traffic")
+
+
+def network_default_group_closed(view: StackView) -> Iterator[Finding]:
+    vpcs = list(view.of("aws:ec2/vpc:Vpc"))
+    defaults = list(view.of("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"))
+    if vpcs and len(defaults) < len(vpcs):
+        yield Finding(vpcs[0].name, "its default security group must be managed and empty")
+    for group in defaults:
+        if group.get("ingress") or group.get("egress"):
+            yield Finding(group.name, "the default security group must have no rules")
+
+
+def network_no_open_cidrs(view: StackView) -> Iterator[Finding]:
+    rule_types = (
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+    )
+    for rule in view.of(*rule_types):
+        cidrs = [
+            rule.get("cidrIpv4"),
+            rule.get("cidrIpv6"),
+            *_as_list(rule.get("cidrBlocks")),
+            *_as_list(rule.get("ipv6CidrBlocks")),
+        ]
+        if any(c in OPEN_CIDRS for c in cidrs):
+            yield Finding(rule.name, "opens a security group to the whole internet")
+    for group in view.of("aws:ec2/securityGroup:SecurityGroup"):
+        for inline in _as_list(group.get("ingress")) + _as_list(group.get("egress")):
+            blocks = _as_list(inline.get("cidrBlocks")) + _as_list(inline.get("ipv6CidrBlocks"))
+            if any(c in OPEN_CIDRS for c in blocks):
+                yield Finding(group.name, "opens a security group to the whole internet")
+
+
+# ---- Encryption ---------------------------------------------------------------------------
+
+
+def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
+    keys = list(view.of(KEY))
+    if view.layer == "data" and not keys:
+        yield Finding("data", "the data layer must own the platform's customer-managed key")
+    for key in keys:
+        if key.get("enableKeyRotation") is not True:
+            yield Finding(key.name, "needs automatic key rotation")
+
+
+def kms_key_policy(view: StackView) -> Iterator[Finding]:
+    allowed_services = {f"logs.{view.region}.amazonaws.com"}
+    for key in view.of(KEY):
+        for statement in key.policy()["Statement"]:
+            principal = statement.get("Principal")
+            if not isinstance(principal, dict):
+                yield Finding(key.name, f"key policy admits {principal!r}")
+                continue
+            services = set(_as_list(principal.get("Service")))
+            if "*" in _as_list(principal.get("AWS")) or services - allowed_services:
+                yield Finding(key.name, f"key policy admits {principal!r}")
+            if services and not statement.get("Condition"):
+                yield Finding(key.name, "a service may use the key only for this account")
+            if any("*" in str(a) for a in _as_list(statement.get("Action"))):
+                yield Finding(key.name, "key policy grants a wildcard action")
+
+
+def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
+    """Table, archive, the function's logs, environment and dead-letter queue: the CMK."""
+    fields = {
+        TABLE: ("serverSideEncryption", "kmsKeyArn"),
+        FUNCTION: ("kmsKeyArn",),
+        QUEUE: ("kmsMasterKeyId",),
+    }
+    for resource in view.of(*fields):
+        if not str(resource.get(*fields[resource.type]) or "").startswith("arn:"):
+            yield Finding(resource.name, "must be encrypted with the platform's KMS key")
+    if view.layer != "network":  # flow logs: see waivers.py (CKV_AWS_158)
+        for group in view.of(LOG_GROUP):
+            if not group.get("kmsKeyId"):
+                yield Finding(group.name, "must be encrypted with the platform's KMS key")
+    setting = (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    for bucket, configs in _per_bucket(view, setting):
+        defaults = [
+            rule.get("applyServerSideEncryptionByDefault", {})
+            for config in configs
+            for rule in _as_list(config.get("rules"))
+        ]
+        if not any(
+            d.get("sseAlgorithm") == "aws:kms" and d.get("kmsMasterKeyId") for d in defaults
+        ):
+            yield Finding(bucket.name, "must default to SSE-KMS with the platform's key")
+
+
+# ---- Logs, tags, names ----------------------------------------------------------------------
+
+
+def logs_retention(view: StackView) -> Iterator[Finding]:
+    for group in view.of(LOG_GROUP):
+        if group.get("retentionInDays") != view.profile.log_retention_days:
+            yield Finding(
+                group.name,
+                f"retention {group.get('retentionInDays')} days; {view.environment} keeps "
+                f"{view.profile.log_retention_days}",
+            )
+
+
+def tags_required(view: StackView) -> Iterator[Finding]:
+    for resource in view.resources:
+        if not is_taggable(resource.type):
+            continue
+        tags = resource.get("tags") or {}
+        missing = [key for key in REQUIRED_TAG_KEYS if not tags.get(key)]
+        if missing:
+            yield Finding(resource.name, f"lacks tags {', '.join(missing)}")
+        elif tags.get("Environment") != view.environment or tags.get("Layer") != view.layer:
+            yield Finding(resource.name, "its Environment or Layer tag names another stack")
+
+
+NAMED = {
+    FUNCTION: "name",
+    TABLE: "name",
+    BUCKET: "bucket",
+    LOG_GROUP: "name",
+    ROLE: "name",
+    QUEUE: "name",
+}
+
+
+def names_follow_convention(view: StackView) -> Iterator[Finding]:
+    suffix = f"-{view.environment}-{view.region}"
+    for resource in view.of(*NAMED):
+        name = str(resource.get(NAMED[resource.type]) or "")
+        # A bucket name may be overridden (bucket names are global); it is still checked by AWS.
+        if resource.type != BUCKET and not name.endswith(suffix):
+            yield Finding(resource.name, f"name {name!r} does not end in {suffix!r}")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "s3-public-access-block",
+        "S3: all four public access block settings",
+        "the archive from public exposure",
+        s3_public_access_blocked,
+        ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
+        ("AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"),
+    ),
+    Rule(
+        "s3-default-encryption",
+        "S3: default encryption",
+        "archived trades at rest",
+        s3_encrypted,
+        ("CKV_AWS_19",),
+        ("AVD-AWS-0088",),
+    ),
+    Rule(
+        "s3-tls-only",
+        "S3: a bucket policy denying non-TLS requests",
+        "trades in transit",
+        s3_tls_only,
+        (),
+        (),
+    ),
+    Rule(
+        "s3-versioning-production",
+        "S3: versioning in production",
+        "production archives from overwrite and deletion",
+        s3_versioned_in_production,
+        ("CKV_AWS_21",),
+        ("AVD-AWS-0090",),
+    ),
+    Rule(
+        "s3-acls-disabled",
+        "S3: object ownership enforced (ACLs off)",
+        "access decided by policy alone",
+        s3_acls_disabled,
+        ("CKV2_AWS_65",),
+        (),
+    ),
+    Rule(
+        "s3-abort-incomplete-uploads",
+        "S3: lifecycle aborts incomplete multipart uploads",
+        "cost of orphaned parts",
+        s3_aborts_incomplete_uploads,
+        ("CKV_AWS_300",),
+        (),
+    ),
+    Rule(
+        "dynamodb-pitr",
+        "DynamoDB: point-in-time recovery",
+        "analytics from bad writes",
+        dynamodb_point_in_time_recovery,
+        ("CKV_AWS_28",),
+        ("AVD-AWS-0024",),
+    ),
+    Rule(
+        "dynamodb-encryption",
+        "DynamoDB: server-side encryption with KMS",
+        "analytics at rest",
+        dynamodb_encrypted,
+        ("CKV_AWS_119",),
+        ("AVD-AWS-0025",),
+    ),
+    Rule(
+        "dynamodb-deletion-protection",
+        "DynamoDB: deletion protection in production",
+        "production analytics from deletion",
+        dynamodb_deletion_protection,
+        (),
+        (),
+    ),
+    Rule(
+        "dynamodb-autoscaling",
+        "DynamoDB: autoscaling when billing is provisioned",
+        "throughput under load",
+        dynamodb_autoscaled,
+        ("CKV2_AWS_16",),
+        (),
+    ),
+    Rule(
+        "lambda-private-subnets",
+        "Lambda: in the VPC's private subnets",
+        "compute isolation",
+        lambda_in_private_subnets,
+        ("CKV_AWS_117",),
+        (),
+    ),
+    Rule("lambda-arm64", "Lambda: arm64", "cost (the description's choice)", lambda_arm64),
+    Rule(
+        "lambda-tracing",
+        "Lambda: active X-Ray tracing",
+        "visibility of every invocation",
+        lambda_tracing,
+        ("CKV_AWS_50",),
+        ("AVD-AWS-0066",),
+    ),
+    Rule(
+        "lambda-reserved-concurrency",
+        "Lambda: reserved concurrency",
+        "the account's concurrency from one runaway environment",
+        lambda_reserved_concurrency,
+        ("CKV_AWS_115",),
+        (),
+    ),
+    Rule(
+        "lambda-dead-letter-queue",
+        "Lambda: encrypted SQS dead-letter queue",
+        "events that fail every retry",
+        lambda_dead_letter_queue,
+        ("CKV_AWS_116", "CKV_AWS_27"),
+        ("AVD-AWS-0096",),
+    ),
+    Rule(
+        "lambda-log-group",
+        "Lambda: its log group exists with a retention",
+        "logs kept only as long as meant",
+        lambda_log_group,
+        (),
+        (),
+    ),
+    Rule(
+        "iam-no-wildcard-actions",
+        "IAM: no '*' or 'service:*' action, no NotAction",
+        "least privilege",
+        iam_no_wildcard_actions,
+        ("CKV_AWS_63", "CKV_AWS_290"),
+        ("AVD-AWS-0057",),
+    ),
+    Rule(
+        "iam-scoped-resources",
+        "IAM: resources scoped except AWS's '*'-only actions",
+        "least privilege",
+        iam_scoped_resources,
+        ("CKV_AWS_355",),
+        ("AVD-AWS-0057",),
+    ),
+    Rule(
+        "iam-trust-one-service",
+        "IAM: roles trust exactly one expected service",
+        "roles from being assumed by anyone else",
+        iam_trusts_one_service,
+        (),
+        (),
+    ),
+    Rule(
+        "iam-no-admin-policies",
+        "IAM: no AWS managed admin policies",
+        "least privilege",
+        iam_no_admin_policies,
+        ("CKV_AWS_274",),
+        (),
+    ),
+    Rule(
+        "network-no-internet-path",
+        "Network: no internet or NAT gateway, no public IPs",
+        "compute isolation",
+        network_no_internet_path,
+        ("CKV_AWS_130",),
+        ("AVD-AWS-0164",),
+    ),
+    Rule(
+        "network-flow-logs",
+        "Network: VPC flow logs of all traffic",
+        "forensics",
+        network_flow_logs,
+        ("CKV2_AWS_11",),
+        ("AVD-AWS-0178",),
+    ),
+    Rule(
+        "network-default-sg-closed",
+        "Network: default security group without rules",
+        "accidental exposure",
+        network_default_group_closed,
+        ("CKV2_AWS_12",),
+        (),
+    ),
+    Rule(
+        "network-no-open-cidrs",
+        "Network: no security group rule to 0.0.0.0/0 or ::/0",
+        "exfiltration and exposure",
+        network_no_open_cidrs,
+        ("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_382"),
+        ("AVD-AWS-0104", "AVD-AWS-0107"),
+    ),
+    Rule(
+        "kms-key",
+        "KMS: the data layer owns a customer-managed key, rotated",
+        "key compromise over time",
+        kms_key_present_and_rotated,
+        ("CKV_AWS_7",),
+        ("AVD-AWS-0065",),
+    ),
+    Rule(
+        "kms-key-policy",
+        "KMS: the key policy admits the account and CloudWatch Logs only",
+        "who can decrypt trading data",
+        kms_key_policy,
+        ("CKV_AWS_33",),
+        (),
+    ),
+    Rule(
+        "encryption-customer-key",
+        "Encryption: table, bucket, function logs, environment and DLQ use the platform key",
+        "trading data at rest under the platform's own key",
+        encrypted_with_platform_key,
+        ("CKV_AWS_119", "CKV_AWS_145", "CKV_AWS_158", "CKV_AWS_173", "CKV_AWS_27"),
+        ("AVD-AWS-0025", "AVD-AWS-0132", "AVD-AWS-0017", "AVD-AWS-0096"),
+    ),
+    Rule(
+        "logs-retention",
+        "Logs: retention equals the environment profile",
+        "logs kept as long as the matrix says",
+        logs_retention,
+        (),
+        (),
+    ),
+    Rule(
+        "tags-required",
+        "Tags: Environment, Project, Layer and ManagedBy everywhere",
+        "ownership and cost allocation",
+        tags_required,
+        (),
+        (),
+    ),
+    Rule(
+        "names-convention",
+        "Names: {resource-type}-{environment}-{region}",
+        "one name per thing, per environment",
+        names_follow_convention,
+        (),
+        (),
+    ),
+)

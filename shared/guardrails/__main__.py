@@ -1,5 +1,0 @@
-import sys
-
-from shared.guardrails.report import main
-
-sys.exit(main())

@@ -1,5 +1,0 @@
-import sys
-
-from shared.orchestration.cli import main
-
-sys.exit(main())

@@ -1,0 +1,1 @@
+"""Offline synth: the stack programs under Pulumi's mock runtime, written to build/synth/."""

@@ -1,0 +1,73 @@
+"""The Automation API adapter: a missing or uninstallable Pulumi CLI is one clear line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration import automation
+from shared.errors import PlatformError
+from shared.layers import LAYERS, REPO_ROOT
+from tests.support.processes import python
+
+
+def test_missing_cli_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
+    with pytest.raises(PlatformError) as caught:
+        automation.find_cli(install=False)
+    assert str(caught.value) == (
+        "the Pulumi CLI was not found on PATH or in .pulumi/bin; install it (see 'Download & "
+        "install Pulumi' in the Pulumi docs) or re-run with --install-cli"
+    )
+
+
+def test_install_cli_that_cannot_download_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real installer, which downloads: the suite's loopback guard makes it fail here as
+    # it does on any machine without internet.
+    monkeypatch.setenv(
+        "PATH",
+        os.pathsep.join(
+            p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "pulumi").exists()
+        ),
+    )
+    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
+    with pytest.raises(PlatformError, match=r"could not install the Pulumi CLI into \.pulumi/"):
+        automation.find_cli(install=True)
+
+
+def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
+    state = REPO_ROOT / ".state" / "emulator.json"
+    before = state.exists()
+    result = python("-m", "orchestration", "deploy", "dev", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the Pulumi CLI was not found")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout.startswith("target: local AWS emulator")
+    assert state.exists() == before, "nothing is started when nothing can run"
+
+
+def test_every_project_runs_in_a_virtualenv_the_sessions_prepare() -> None:
+    # The language hosts resolve `virtualenv` relative to the project's own directory.
+    prepared = {venv.path for venv in automation.VIRTUALENVS}
+    projects = [layer.directory / "Pulumi.yaml" for layer in LAYERS.values()]
+    projects.append(automation.POLICY_PACK / "PulumiPolicy.yaml")
+    for project in projects:
+        runtime = yaml.safe_load(project.read_text())["runtime"]
+        assert runtime["name"] == "python", project
+        assert (project.parent / runtime["options"]["virtualenv"]).resolve() in prepared, project
+
+
+def test_the_stack_programs_virtualenv_gets_no_tool_dependencies() -> None:
+    stacks, pack = automation.VIRTUALENVS
+    assert stacks.requirement == "."  # pyproject's dependencies: what shared/ imports
+    assert pack.requirement == ".[policy-pack]"

@@ -1,0 +1,67 @@
+"""The smoke check against a deployment emulated by moto, the function invoked in-process.
+
+moto's Lambda cannot run code here (it needs Docker), so the `lambda` client is a stand-in that
+calls the real handler with the same payload bytes; the table and bucket are moto's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from orchestration.smoke import smoke
+from shared.errors import PlatformError
+from tests.support.data_processor import Cloud, handler, in_process_cloud
+from tests.support.moto_aws import BUCKET, TABLE
+
+DEPLOYED = {
+    "lambda_function_name": "data-processor-dev-us-east-1",
+    "dynamodb_table_name": TABLE,
+    "s3_bucket_name": BUCKET,
+}
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    with in_process_cloud() as state:
+        yield state
+
+
+class _InProcessLambda:
+    def __init__(self) -> None:
+        self.invoked: list[str] = []
+
+    def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803  boto3's names
+        self.invoked.append(FunctionName)
+        body = handler.handler(json.loads(Payload), None)
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}
+
+
+def test_smoke_passes_on_a_working_deployment_twice(cloud: Cloud) -> None:
+    function = _InProcessLambda()
+    clients = {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}
+    lines: list[str] = []
+    smoke(DEPLOYED, clients.__getitem__, lines.append)
+    smoke(DEPLOYED, clients.__getitem__, lines.append)  # the second run meets a duplicate
+    assert function.invoked == [DEPLOYED["lambda_function_name"]] * 2
+    assert lines[-1].startswith("ok: record TRADE#TEST123 and archive object s3://")
+
+
+def test_smoke_fails_when_the_record_is_missing(cloud: Cloud) -> None:
+    class Silent(_InProcessLambda):
+        def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+            body = {"status": "ok", "counts": {"processed": 1, "duplicates": 0}}
+            return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}
+
+    clients = {"lambda": Silent(), "dynamodb": cloud.dynamodb, "s3": cloud.s3}
+    with pytest.raises(PlatformError, match="no analytics record for TEST123"):
+        smoke(DEPLOYED, clients.__getitem__, lambda _line: None)
+
+
+def test_smoke_needs_a_deployed_environment() -> None:
+    with pytest.raises(PlatformError, match="no lambda_function_name output"):
+        smoke({}, lambda _service: None, lambda _line: None)

@@ -1,0 +1,73 @@
+"""Bad stack config fails early, in one line naming the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.environments import ENVIRONMENTS, BillingMode
+from shared.layers import REPO_ROOT
+from shared.settings import parse_compute, parse_data, parse_network
+from synth.synthesize import SynthError, synth_environment
+
+BAD_VALUES = [
+    # (layer, key, value, words the message must contain)
+    ("compute", "lambda_memory_mb", "99999", "from 128 to 10240"),
+    ("compute", "lambda_memory_mb", "127", "from 128 to 10240"),
+    ("compute", "lambda_memory_mb", "lots", "a whole number"),
+    ("compute", "lambda_memory_mb", "512.5", "a whole number"),
+    ("compute", "log_retention_days", "8", "retention periods 1, 3, 5, 7"),
+    ("compute", "lambda_timeout_seconds", "901", "from 1 to 900"),
+    ("compute", "upstream_org", "acme/corp", "without '/'"),
+    ("compute", "lamda_memory_mb", "1024", "a known key: lambda_memory_mb"),
+    ("data", "billing_mode", "ON_DEMAND", "PAY_PER_REQUEST or PROVISIONED"),
+    ("data", "billing_mode", "pay_per_request", "PAY_PER_REQUEST or PROVISIONED"),
+    ("data", "bucket_name", "My_Bucket", "s3 bucket name of 3 to 63"),
+    ("data", "min_capacity", "0", "from 1 to 40000"),
+    ("data", "max_capacity", "1", "at least min_capacity"),
+    ("network", "vpc_cidr", "10.0.0.0/33", "private IPv4 CIDR"),
+    ("network", "vpc_cidr", "10.0.0.1/16", "private IPv4 CIDR"),
+    ("network", "vpc_cidr", "8.8.0.0/16", "private IPv4 CIDR"),
+    ("network", "vpc_cidr", "10.0.0.0/8", "from /16 to /24"),
+    ("network", "az_count", "1", "from 2 to 6"),
+    ("network", "log_retention_days", "0", "retention periods"),
+]
+PROJECTS = {"network": "trading-network", "data": "trading-data", "compute": "trading-compute"}
+
+
+@pytest.mark.parametrize(("layer", "key", "value", "allowed"), BAD_VALUES)
+def test_bad_value_fails_before_any_resource_with_key_value_and_allowed(
+    layer: str, key: str, value: str, allowed: str
+) -> None:
+    full_key = f"{PROJECTS[layer]}:{key}"
+    with pytest.raises(SynthError) as caught:
+        synth_environment("staging", {layer: {full_key: value}})
+    message = str(caught.value)
+    assert full_key in message and value in message and allowed in message
+    assert "\n" not in message
+    assert caught.value.registered == 0
+
+
+def test_overrides_replace_profile_values() -> None:
+    compute = parse_compute(
+        "dev", "eu-west-1", {"lambda_memory_mb": "1536", "log_retention_days": 14.0}
+    )
+    assert (compute.memory_mb, compute.log_retention_days) == (1536, 14)
+    data = parse_data(
+        "production", None, {"billing_mode": "PAY_PER_REQUEST", "bucket_name": "acme-archive"}
+    )
+    assert data.billing_mode is BillingMode.PAY_PER_REQUEST and data.bucket_name == "acme-archive"
+    network = parse_network("dev", None, {"vpc_cidr": "172.16.0.0/20", "az_count": "3"})
+    assert (network.vpc_cidr, network.az_count) == ("172.16.0.0/20", 3)
+
+
+def test_stack_files_set_only_known_keys() -> None:
+    for layer in PROJECTS:
+        for environment in ENVIRONMENTS:
+            path = REPO_ROOT / "stacks" / layer / f"Pulumi.{environment}.yaml"
+            text = path.read_text()
+            assert "aws:region: us-east-1" in text, path
+
+
+def test_more_zones_than_the_region_has_is_refused() -> None:
+    with pytest.raises(SynthError, match=r"az_count = 4 .*has 3 availability zones"):
+        synth_environment("dev", {"network": {"trading-network:az_count": "4"}}, zone_count=3)
