@@ -1,12 +1,12 @@
-"""The rules. Each names the checkov and trivy checks it corresponds to, where one exists."""
+"""The rules, each declared once beside its check, with the checkov and trivy ids it matches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from guardrails.inventory import is_taggable
-from guardrails.model import Finding, Resource, Rule, StackView
+from guardrails.model import Check, Finding, Resource, Rule, StackView
 from shared import iam
 from shared.environments import BillingMode
 from shared.naming import REQUIRED_TAG_KEYS
@@ -24,6 +24,28 @@ TRUSTED_SERVICES = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
 ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 
+_REGISTERED: list[Rule] = []
+
+
+def rule(
+    rule_id: str,
+    title: str,
+    *,
+    protects: str,
+    checkov: tuple[str, ...] = (),
+    trivy: tuple[str, ...] = (),
+) -> Callable[[Check], Check]:
+    """Declare a rule where its check is written: id, title, what it protects, scanner ids.
+
+    Rules run, and are listed in docs/guardrails.md, in the order they are declared here.
+    """
+
+    def register(check: Check) -> Check:
+        _REGISTERED.append(Rule(rule_id, title, protects, check, checkov, trivy))
+        return check
+
+    return register
+
 
 def _as_list(value: Any) -> list[Any]:
     if value is None:
@@ -40,6 +62,13 @@ def _per_bucket(view: StackView, setting: str) -> Iterator[tuple[Resource, list[
 # ---- S3 -------------------------------------------------------------------------------------
 
 
+@rule(
+    "s3-public-access-block",
+    "S3: all four public access block settings",
+    protects="the archive from public exposure",
+    checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
+    trivy=("AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"),
+)
 def s3_public_access_blocked(view: StackView) -> Iterator[Finding]:
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     block = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -48,6 +77,13 @@ def s3_public_access_blocked(view: StackView) -> Iterator[Finding]:
             yield Finding(bucket.name, "needs a public access block with all four settings on")
 
 
+@rule(
+    "s3-default-encryption",
+    "S3: default encryption",
+    protects="archived trades at rest",
+    checkov=("CKV_AWS_19",),
+    trivy=("AVD-AWS-0088",),
+)
 def s3_encrypted(view: StackView) -> Iterator[Finding]:
     setting = (
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -62,6 +98,11 @@ def s3_encrypted(view: StackView) -> Iterator[Finding]:
             yield Finding(bucket.name, "needs default server-side encryption")
 
 
+@rule(
+    "s3-tls-only",
+    "S3: a bucket policy denying non-TLS requests",
+    protects="trades in transit",
+)
 def s3_tls_only(view: StackView) -> Iterator[Finding]:
     for bucket, bucket_policies in _per_bucket(view, "aws:s3/bucketPolicy:BucketPolicy"):
         denies = [
@@ -77,6 +118,13 @@ def s3_tls_only(view: StackView) -> Iterator[Finding]:
             yield Finding(bucket.name, "needs a policy denying every request without TLS")
 
 
+@rule(
+    "s3-versioning-production",
+    "S3: versioning in production",
+    protects="production archives from overwrite and deletion",
+    checkov=("CKV_AWS_21",),
+    trivy=("AVD-AWS-0090",),
+)
 def s3_versioned_in_production(view: StackView) -> Iterator[Finding]:
     if not view.profile.s3_versioning:
         return
@@ -85,6 +133,12 @@ def s3_versioned_in_production(view: StackView) -> Iterator[Finding]:
             yield Finding(bucket.name, f"must be versioned in {view.environment}")
 
 
+@rule(
+    "s3-acls-disabled",
+    "S3: object ownership enforced (ACLs off)",
+    protects="access decided by policy alone",
+    checkov=("CKV2_AWS_65",),
+)
 def s3_acls_disabled(view: StackView) -> Iterator[Finding]:
     setting = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
     for bucket, controls in _per_bucket(view, setting):
@@ -92,6 +146,12 @@ def s3_acls_disabled(view: StackView) -> Iterator[Finding]:
             yield Finding(bucket.name, "needs object ownership BucketOwnerEnforced (ACLs off)")
 
 
+@rule(
+    "s3-abort-incomplete-uploads",
+    "S3: lifecycle aborts incomplete multipart uploads",
+    protects="cost of orphaned parts",
+    checkov=("CKV_AWS_300",),
+)
 def s3_aborts_incomplete_uploads(view: StackView) -> Iterator[Finding]:
     setting = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
     for bucket, lifecycles in _per_bucket(view, setting):
@@ -107,18 +167,37 @@ def s3_aborts_incomplete_uploads(view: StackView) -> Iterator[Finding]:
 # ---- DynamoDB -------------------------------------------------------------------------------
 
 
+@rule(
+    "dynamodb-pitr",
+    "DynamoDB: point-in-time recovery",
+    protects="analytics from bad writes",
+    checkov=("CKV_AWS_28",),
+    trivy=("AVD-AWS-0024",),
+)
 def dynamodb_point_in_time_recovery(view: StackView) -> Iterator[Finding]:
     for table in view.of(TABLE):
         if table.get("pointInTimeRecovery", "enabled") is not True:
             yield Finding(table.name, "needs point-in-time recovery")
 
 
+@rule(
+    "dynamodb-encryption",
+    "DynamoDB: server-side encryption with KMS",
+    protects="analytics at rest",
+    checkov=("CKV_AWS_119",),
+    trivy=("AVD-AWS-0025",),
+)
 def dynamodb_encrypted(view: StackView) -> Iterator[Finding]:
     for table in view.of(TABLE):
         if table.get("serverSideEncryption", "enabled") is not True:
             yield Finding(table.name, "needs server-side encryption with a KMS key")
 
 
+@rule(
+    "dynamodb-deletion-protection",
+    "DynamoDB: deletion protection in production",
+    protects="production analytics from deletion",
+)
 def dynamodb_deletion_protection(view: StackView) -> Iterator[Finding]:
     if not view.profile.protected:
         return
@@ -127,6 +206,12 @@ def dynamodb_deletion_protection(view: StackView) -> Iterator[Finding]:
             yield Finding(table.name, f"needs deletion protection in {view.environment}")
 
 
+@rule(
+    "dynamodb-autoscaling",
+    "DynamoDB: autoscaling when billing is provisioned",
+    protects="throughput under load",
+    checkov=("CKV2_AWS_16",),
+)
 def dynamodb_autoscaled(view: StackView) -> Iterator[Finding]:
     targets = list(view.of("aws:appautoscaling/target:Target"))
     for table in view.of(TABLE):
@@ -145,6 +230,12 @@ def dynamodb_autoscaled(view: StackView) -> Iterator[Finding]:
 # ---- Lambda ---------------------------------------------------------------------------------
 
 
+@rule(
+    "lambda-private-subnets",
+    "Lambda: in the VPC's private subnets",
+    protects="compute isolation",
+    checkov=("CKV_AWS_117",),
+)
 def lambda_in_private_subnets(view: StackView) -> Iterator[Finding]:
     for function in view.of(FUNCTION):
         if not function.get("vpcConfig", "subnetIds") or not function.get(
@@ -153,18 +244,36 @@ def lambda_in_private_subnets(view: StackView) -> Iterator[Finding]:
             yield Finding(function.name, "must run in the VPC's private subnets with its group")
 
 
+@rule(
+    "lambda-arm64",
+    "Lambda: arm64",
+    protects="cost (the description's choice)",
+)
 def lambda_arm64(view: StackView) -> Iterator[Finding]:
     for function in view.of(FUNCTION):
         if function.get("architectures") != ["arm64"]:
             yield Finding(function.name, "must run on arm64")
 
 
+@rule(
+    "lambda-tracing",
+    "Lambda: active X-Ray tracing",
+    protects="visibility of every invocation",
+    checkov=("CKV_AWS_50",),
+    trivy=("AVD-AWS-0066",),
+)
 def lambda_tracing(view: StackView) -> Iterator[Finding]:
     for function in view.of(FUNCTION):
         if function.get("tracingConfig", "mode") != "Active":
             yield Finding(function.name, "needs active X-Ray tracing")
 
 
+@rule(
+    "lambda-reserved-concurrency",
+    "Lambda: reserved concurrency",
+    protects="the account's concurrency from one runaway environment",
+    checkov=("CKV_AWS_115",),
+)
 def lambda_reserved_concurrency(view: StackView) -> Iterator[Finding]:
     for function in view.of(FUNCTION):
         reserved = function.get("reservedConcurrentExecutions")
@@ -172,6 +281,13 @@ def lambda_reserved_concurrency(view: StackView) -> Iterator[Finding]:
             yield Finding(function.name, "needs reserved concurrency (see the matrix)")
 
 
+@rule(
+    "lambda-dead-letter-queue",
+    "Lambda: encrypted SQS dead-letter queue",
+    protects="events that fail every retry",
+    checkov=("CKV_AWS_116", "CKV_AWS_27"),
+    trivy=("AVD-AWS-0096",),
+)
 def lambda_dead_letter_queue(view: StackView) -> Iterator[Finding]:
     queues = {q.get("name"): q for q in view.of(QUEUE)}
     for function in view.of(FUNCTION):
@@ -183,6 +299,11 @@ def lambda_dead_letter_queue(view: StackView) -> Iterator[Finding]:
             yield Finding(queue.name, "the dead-letter queue must be encrypted")
 
 
+@rule(
+    "lambda-log-group",
+    "Lambda: its log group exists with a retention",
+    protects="logs kept only as long as meant",
+)
 def lambda_log_group(view: StackView) -> Iterator[Finding]:
     groups = {g.get("name") for g in view.of(LOG_GROUP) if g.get("retentionInDays")}
     for function in view.of(FUNCTION):
@@ -200,6 +321,13 @@ def _identity_statements(view: StackView) -> Iterator[tuple[Resource, dict[str, 
             yield resource, statement
 
 
+@rule(
+    "iam-no-wildcard-actions",
+    "IAM: no '*' or 'service:*' action, no NotAction",
+    protects="least privilege",
+    checkov=("CKV_AWS_63", "CKV_AWS_290"),
+    trivy=("AVD-AWS-0057",),
+)
 def iam_no_wildcard_actions(view: StackView) -> Iterator[Finding]:
     for resource, statement in _identity_statements(view):
         if "NotAction" in statement:
@@ -209,6 +337,13 @@ def iam_no_wildcard_actions(view: StackView) -> Iterator[Finding]:
                 yield Finding(resource.name, f"grants wildcard action {action!r}")
 
 
+@rule(
+    "iam-scoped-resources",
+    "IAM: resources scoped except AWS's '*'-only actions",
+    protects="least privilege",
+    checkov=("CKV_AWS_355",),
+    trivy=("AVD-AWS-0057",),
+)
 def iam_scoped_resources(view: StackView) -> Iterator[Finding]:
     for resource, statement in _identity_statements(view):
         if statement.get("Effect") != "Allow" or "*" not in _as_list(statement.get("Resource")):
@@ -218,6 +353,11 @@ def iam_scoped_resources(view: StackView) -> Iterator[Finding]:
                 yield Finding(resource.name, f"grants {action} on '*' (not on the allow-list)")
 
 
+@rule(
+    "iam-trust-one-service",
+    "IAM: roles trust exactly one expected service",
+    protects="roles from being assumed by anyone else",
+)
 def iam_trusts_one_service(view: StackView) -> Iterator[Finding]:
     function_roles = {str(f.get("role") or "").rsplit("/", 1)[-1] for f in view.of(FUNCTION)}
     for role in view.of(ROLE):
@@ -238,6 +378,12 @@ def iam_trusts_one_service(view: StackView) -> Iterator[Finding]:
             yield Finding(role.name, f"trusts {service!r}; allowed: {', '.join(wanted)}")
 
 
+@rule(
+    "iam-no-admin-policies",
+    "IAM: no AWS managed admin policies",
+    protects="least privilege",
+    checkov=("CKV_AWS_274",),
+)
 def iam_no_admin_policies(view: StackView) -> Iterator[Finding]:
     attachments = (
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -256,6 +402,13 @@ def iam_no_admin_policies(view: StackView) -> Iterator[Finding]:
 # ---- Network --------------------------------------------------------------------------------
 
 
+@rule(
+    "network-no-internet-path",
+    "Network: no internet or NAT gateway, no public IPs",
+    protects="compute isolation",
+    checkov=("CKV_AWS_130",),
+    trivy=("AVD-AWS-0164",),
+)
 def network_no_internet_path(view: StackView) -> Iterator[Finding]:
     gateways = (
         "aws:ec2/internetGateway:InternetGateway",
@@ -269,6 +422,13 @@ def network_no_internet_path(view: StackView) -> Iterator[Finding]:
             yield Finding(subnet.name, "maps public IPs on launch")
 
 
+@rule(
+    "network-flow-logs",
+    "Network: VPC flow logs of all traffic",
+    protects="forensics",
+    checkov=("CKV2_AWS_11",),
+    trivy=("AVD-AWS-0178",),
+)
 def network_flow_logs(view: StackView) -> Iterator[Finding]:
     # One flow log of ALL traffic per VPC of the stack (IDs are unknown until deployed).
     complete = [f for f in view.of("aws:ec2/flowLog:FlowLog") if f.get("trafficType") == "ALL"]
@@ -276,6 +436,12 @@ def network_flow_logs(view: StackView) -> Iterator[Finding]:
         yield Finding(vpc.name, "needs flow logs of all traffic")
 
 
+@rule(
+    "network-default-sg-closed",
+    "Network: default security group without rules",
+    protects="accidental exposure",
+    checkov=("CKV2_AWS_12",),
+)
 def network_default_group_closed(view: StackView) -> Iterator[Finding]:
     vpcs = list(view.of("aws:ec2/vpc:Vpc"))
     defaults = list(view.of("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"))
@@ -286,6 +452,13 @@ def network_default_group_closed(view: StackView) -> Iterator[Finding]:
             yield Finding(group.name, "the default security group must have no rules")
 
 
+@rule(
+    "network-no-open-cidrs",
+    "Network: no security group rule to 0.0.0.0/0 or ::/0",
+    protects="exfiltration and exposure",
+    checkov=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_382"),
+    trivy=("AVD-AWS-0104", "AVD-AWS-0107"),
+)
 def network_no_open_cidrs(view: StackView) -> Iterator[Finding]:
     rule_types = (
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
@@ -311,6 +484,13 @@ def network_no_open_cidrs(view: StackView) -> Iterator[Finding]:
 # ---- Encryption ---------------------------------------------------------------------------
 
 
+@rule(
+    "kms-key",
+    "KMS: the data layer owns a customer-managed key, rotated",
+    protects="key compromise over time",
+    checkov=("CKV_AWS_7",),
+    trivy=("AVD-AWS-0065",),
+)
 def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
     keys = list(view.of(KEY))
     if view.layer == "data" and not keys:
@@ -320,6 +500,12 @@ def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
             yield Finding(key.name, "needs automatic key rotation")
 
 
+@rule(
+    "kms-key-policy",
+    "KMS: the key policy admits the account and CloudWatch Logs only",
+    protects="who can decrypt trading data",
+    checkov=("CKV_AWS_33",),
+)
 def kms_key_policy(view: StackView) -> Iterator[Finding]:
     allowed_services = {f"logs.{view.region}.amazonaws.com"}
     for key in view.of(KEY):
@@ -337,6 +523,13 @@ def kms_key_policy(view: StackView) -> Iterator[Finding]:
                 yield Finding(key.name, "key policy grants a wildcard action")
 
 
+@rule(
+    "encryption-customer-key",
+    "Encryption: table, bucket, function logs, environment and DLQ use the platform key",
+    protects="trading data at rest under the platform's own key",
+    checkov=("CKV_AWS_119", "CKV_AWS_145", "CKV_AWS_158", "CKV_AWS_173", "CKV_AWS_27"),
+    trivy=("AVD-AWS-0025", "AVD-AWS-0132", "AVD-AWS-0017", "AVD-AWS-0096"),
+)
 def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
     """Table, archive, the function's logs, environment and dead-letter queue: the CMK."""
     fields = {
@@ -369,6 +562,11 @@ def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
 # ---- Logs, tags, names ----------------------------------------------------------------------
 
 
+@rule(
+    "logs-retention",
+    "Logs: retention equals the environment profile",
+    protects="logs kept as long as the matrix says",
+)
 def logs_retention(view: StackView) -> Iterator[Finding]:
     for group in view.of(LOG_GROUP):
         if group.get("retentionInDays") != view.profile.log_retention_days:
@@ -379,6 +577,11 @@ def logs_retention(view: StackView) -> Iterator[Finding]:
             )
 
 
+@rule(
+    "tags-required",
+    "Tags: Environment, Project, Layer and ManagedBy everywhere",
+    protects="ownership and cost allocation",
+)
 def tags_required(view: StackView) -> Iterator[Finding]:
     for resource in view.resources:
         if not is_taggable(resource.type):
@@ -401,6 +604,11 @@ NAMED = {
 }
 
 
+@rule(
+    "names-convention",
+    "Names: {resource-type}-{environment}-{region}",
+    protects="one name per thing, per environment",
+)
 def names_follow_convention(view: StackView) -> Iterator[Finding]:
     suffix = f"-{view.environment}-{view.region}"
     for resource in view.of(*NAMED):
@@ -410,238 +618,4 @@ def names_follow_convention(view: StackView) -> Iterator[Finding]:
             yield Finding(resource.name, f"name {name!r} does not end in {suffix!r}")
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "s3-public-access-block",
-        "S3: all four public access block settings",
-        "the archive from public exposure",
-        s3_public_access_blocked,
-        ("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
-        ("AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"),
-    ),
-    Rule(
-        "s3-default-encryption",
-        "S3: default encryption",
-        "archived trades at rest",
-        s3_encrypted,
-        ("CKV_AWS_19",),
-        ("AVD-AWS-0088",),
-    ),
-    Rule(
-        "s3-tls-only",
-        "S3: a bucket policy denying non-TLS requests",
-        "trades in transit",
-        s3_tls_only,
-        (),
-        (),
-    ),
-    Rule(
-        "s3-versioning-production",
-        "S3: versioning in production",
-        "production archives from overwrite and deletion",
-        s3_versioned_in_production,
-        ("CKV_AWS_21",),
-        ("AVD-AWS-0090",),
-    ),
-    Rule(
-        "s3-acls-disabled",
-        "S3: object ownership enforced (ACLs off)",
-        "access decided by policy alone",
-        s3_acls_disabled,
-        ("CKV2_AWS_65",),
-        (),
-    ),
-    Rule(
-        "s3-abort-incomplete-uploads",
-        "S3: lifecycle aborts incomplete multipart uploads",
-        "cost of orphaned parts",
-        s3_aborts_incomplete_uploads,
-        ("CKV_AWS_300",),
-        (),
-    ),
-    Rule(
-        "dynamodb-pitr",
-        "DynamoDB: point-in-time recovery",
-        "analytics from bad writes",
-        dynamodb_point_in_time_recovery,
-        ("CKV_AWS_28",),
-        ("AVD-AWS-0024",),
-    ),
-    Rule(
-        "dynamodb-encryption",
-        "DynamoDB: server-side encryption with KMS",
-        "analytics at rest",
-        dynamodb_encrypted,
-        ("CKV_AWS_119",),
-        ("AVD-AWS-0025",),
-    ),
-    Rule(
-        "dynamodb-deletion-protection",
-        "DynamoDB: deletion protection in production",
-        "production analytics from deletion",
-        dynamodb_deletion_protection,
-        (),
-        (),
-    ),
-    Rule(
-        "dynamodb-autoscaling",
-        "DynamoDB: autoscaling when billing is provisioned",
-        "throughput under load",
-        dynamodb_autoscaled,
-        ("CKV2_AWS_16",),
-        (),
-    ),
-    Rule(
-        "lambda-private-subnets",
-        "Lambda: in the VPC's private subnets",
-        "compute isolation",
-        lambda_in_private_subnets,
-        ("CKV_AWS_117",),
-        (),
-    ),
-    Rule("lambda-arm64", "Lambda: arm64", "cost (the description's choice)", lambda_arm64),
-    Rule(
-        "lambda-tracing",
-        "Lambda: active X-Ray tracing",
-        "visibility of every invocation",
-        lambda_tracing,
-        ("CKV_AWS_50",),
-        ("AVD-AWS-0066",),
-    ),
-    Rule(
-        "lambda-reserved-concurrency",
-        "Lambda: reserved concurrency",
-        "the account's concurrency from one runaway environment",
-        lambda_reserved_concurrency,
-        ("CKV_AWS_115",),
-        (),
-    ),
-    Rule(
-        "lambda-dead-letter-queue",
-        "Lambda: encrypted SQS dead-letter queue",
-        "events that fail every retry",
-        lambda_dead_letter_queue,
-        ("CKV_AWS_116", "CKV_AWS_27"),
-        ("AVD-AWS-0096",),
-    ),
-    Rule(
-        "lambda-log-group",
-        "Lambda: its log group exists with a retention",
-        "logs kept only as long as meant",
-        lambda_log_group,
-        (),
-        (),
-    ),
-    Rule(
-        "iam-no-wildcard-actions",
-        "IAM: no '*' or 'service:*' action, no NotAction",
-        "least privilege",
-        iam_no_wildcard_actions,
-        ("CKV_AWS_63", "CKV_AWS_290"),
-        ("AVD-AWS-0057",),
-    ),
-    Rule(
-        "iam-scoped-resources",
-        "IAM: resources scoped except AWS's '*'-only actions",
-        "least privilege",
-        iam_scoped_resources,
-        ("CKV_AWS_355",),
-        ("AVD-AWS-0057",),
-    ),
-    Rule(
-        "iam-trust-one-service",
-        "IAM: roles trust exactly one expected service",
-        "roles from being assumed by anyone else",
-        iam_trusts_one_service,
-        (),
-        (),
-    ),
-    Rule(
-        "iam-no-admin-policies",
-        "IAM: no AWS managed admin policies",
-        "least privilege",
-        iam_no_admin_policies,
-        ("CKV_AWS_274",),
-        (),
-    ),
-    Rule(
-        "network-no-internet-path",
-        "Network: no internet or NAT gateway, no public IPs",
-        "compute isolation",
-        network_no_internet_path,
-        ("CKV_AWS_130",),
-        ("AVD-AWS-0164",),
-    ),
-    Rule(
-        "network-flow-logs",
-        "Network: VPC flow logs of all traffic",
-        "forensics",
-        network_flow_logs,
-        ("CKV2_AWS_11",),
-        ("AVD-AWS-0178",),
-    ),
-    Rule(
-        "network-default-sg-closed",
-        "Network: default security group without rules",
-        "accidental exposure",
-        network_default_group_closed,
-        ("CKV2_AWS_12",),
-        (),
-    ),
-    Rule(
-        "network-no-open-cidrs",
-        "Network: no security group rule to 0.0.0.0/0 or ::/0",
-        "exfiltration and exposure",
-        network_no_open_cidrs,
-        ("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_382"),
-        ("AVD-AWS-0104", "AVD-AWS-0107"),
-    ),
-    Rule(
-        "kms-key",
-        "KMS: the data layer owns a customer-managed key, rotated",
-        "key compromise over time",
-        kms_key_present_and_rotated,
-        ("CKV_AWS_7",),
-        ("AVD-AWS-0065",),
-    ),
-    Rule(
-        "kms-key-policy",
-        "KMS: the key policy admits the account and CloudWatch Logs only",
-        "who can decrypt trading data",
-        kms_key_policy,
-        ("CKV_AWS_33",),
-        (),
-    ),
-    Rule(
-        "encryption-customer-key",
-        "Encryption: table, bucket, function logs, environment and DLQ use the platform key",
-        "trading data at rest under the platform's own key",
-        encrypted_with_platform_key,
-        ("CKV_AWS_119", "CKV_AWS_145", "CKV_AWS_158", "CKV_AWS_173", "CKV_AWS_27"),
-        ("AVD-AWS-0025", "AVD-AWS-0132", "AVD-AWS-0017", "AVD-AWS-0096"),
-    ),
-    Rule(
-        "logs-retention",
-        "Logs: retention equals the environment profile",
-        "logs kept as long as the matrix says",
-        logs_retention,
-        (),
-        (),
-    ),
-    Rule(
-        "tags-required",
-        "Tags: Environment, Project, Layer and ManagedBy everywhere",
-        "ownership and cost allocation",
-        tags_required,
-        (),
-        (),
-    ),
-    Rule(
-        "names-convention",
-        "Names: {resource-type}-{environment}-{region}",
-        "one name per thing, per environment",
-        names_follow_convention,
-        (),
-        (),
-    ),
-)
+RULES: tuple[Rule, ...] = tuple(_REGISTERED)
