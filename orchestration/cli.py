@@ -7,6 +7,7 @@ first line says which target it talks to.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from orchestration.backend import backend_base, backend_url
 from orchestration.engine import Engine, StackRef
 from orchestration.plan import (
     Action,
+    Plan,
     build_plan,
     check_dependents_destroyed,
     check_upstreams,
@@ -150,137 +152,179 @@ def main(
         return 130
 
 
+@dataclass(frozen=True)
+class Run:
+    """One command's settings, read once from its arguments; the engine only on request."""
+
+    args: argparse.Namespace
+    runtime: Runtime
+    console: Console
+    environment: str
+    backend_url: str
+    stack_for: dict[str, StackRef]
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, runtime: Runtime, console: Console) -> Run:
+        profile_for(args.environment)  # an unknown environment is a one-line error, first
+        url = backend_url(backend_base(args.backend), args.environment)
+        return cls(
+            args,
+            runtime,
+            console,
+            args.environment,
+            url,
+            {
+                name: StackRef(layer, args.environment, url, args.org)
+                for name, layer in LAYERS.items()
+            },
+        )
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(getattr(self.args, "dry_run", False))
+
+    @property
+    def target_description(self) -> str:
+        if self.args.target == "aws":
+            return targets.aws_target().description
+        return "local AWS emulator (moto_server on 127.0.0.1)"
+
+    def connect(self) -> tuple[Engine, Target]:
+        """The engine and the target it acts on; dry runs never get here."""
+        # The CLI first: without one, fail in seconds and start nothing.
+        command = self.runtime.find_cli(self.args.install_cli)
+        if self.args.target == "aws":
+            target = targets.aws_target()
+        else:
+            target = targets.local_target(self.runtime.start_local(self.console.line))
+        return self.runtime.engine_for(command, target, self.console.line), target
+
+
 def _dispatch(args: argparse.Namespace, runtime: Runtime, console: Console) -> int:
-    environment = args.environment
-    profile = profile_for(environment)
-    dry_run = getattr(args, "dry_run", False)
-    base = backend_base(args.backend)
-    url = backend_url(base, environment)
-    stack_for = {
-        name: StackRef(layer, environment, url, args.org) for name, layer in LAYERS.items()
-    }
+    run = Run.from_args(args, runtime, console)
     if args.command == "destroy":
         # Checked before anything else, dry run included: production is never one typo away.
-        require_confirmation(environment, profile.protected, args.confirm)
+        profile = profile_for(run.environment)
+        require_confirmation(run.environment, profile.protected, args.confirm)
+    console.line(f"target: {run.target_description}")
+    return COMMANDS[args.command](run)
 
-    console.line(f"target: {_describe(args.target)}")
-    if not dry_run:
-        # The CLI first: without one, fail in seconds and start nothing.
-        command = runtime.find_cli(args.install_cli)
-        target = _target(args.target, runtime, console)
-        engine = runtime.engine_for(command, target, console.line)
 
-    if args.command in ("deploy", "preview", "destroy", "drift"):
-        action = Action(args.command)
-        plan = build_plan(
-            action,
-            environment,
-            select_layers(args.layers),
-            stack_for,
-            target=_describe(args.target),
-            backend_url=url,
-            note=(
-                "(a deployed layer that reads a destroyed one is checked at run time)"
-                if action is Action.DESTROY
-                else ""
-            ),
-        )
-        if dry_run:
-            console.line(plan.render())
-            return 0
-        if action is Action.DEPLOY:
-            check_upstreams(plan, stack_for, engine)
-        if action is Action.DESTROY:
-            check_dependents_destroyed(plan, stack_for, engine)
-
-        def blocked(stack: StackRef) -> str | None:
-            # A preview of a layer whose upstream was never deployed has nothing to read.
-            if action is not Action.PREVIEW:
-                return None
-            return missing_upstream(stack, stack_for, engine)
-
-        results = run_plan(plan, engine, console, rollbacks.current_revision(), blocked)
-        console.line(summary(results))
-        if action is Action.DRIFT:
-            return 1 if any(r.status != "succeeded" for r in results) else 0
-        return 0 if all(r.status in {"succeeded", "blocked"} for r in results) else 1
-
-    if args.command == "rollback":
-        return _rollback(
-            args, engine=None if dry_run else engine, console=console, stack_for=stack_for, url=url
-        )
-    merged = {
-        key: value
-        for layer in deploy_order()
-        for key, value in engine.outputs(stack_for[layer.name]).items()
-    }
-    if args.command == "outputs":
-        _print_outputs(merged, args.json, console)
+def _layers(run: Run) -> int:
+    """deploy, preview, destroy, drift: the chosen layers, wave by wave."""
+    action = Action(run.args.command)
+    plan = build_plan(
+        action,
+        run.environment,
+        select_layers(run.args.layers),
+        run.stack_for,
+        target=run.target_description,
+        backend_url=run.backend_url,
+        note=(
+            "(a deployed layer that reads a destroyed one is checked at run time)"
+            if action is Action.DESTROY
+            else ""
+        ),
+    )
+    if run.dry_run:
+        run.console.line(plan.render())
         return 0
-    smoke(merged, runtime.clients_for(target), console.line)
-    return 0
+    engine, _target = run.connect()
+    if action is Action.DEPLOY:
+        check_upstreams(plan, run.stack_for, engine)
+    if action is Action.DESTROY:
+        check_dependents_destroyed(plan, run.stack_for, engine)
+
+    def blocked(stack: StackRef) -> str | None:
+        # A preview of a layer whose upstream was never deployed has nothing to read.
+        if action is not Action.PREVIEW:
+            return None
+        return missing_upstream(stack, run.stack_for, engine)
+
+    results = run_plan(plan, engine, run.console, rollbacks.current_revision(), blocked)
+    run.console.line(summary(results))
+    if action is Action.DRIFT:
+        return 1 if any(r.status != "succeeded" for r in results) else 0
+    return 0 if all(r.status in {"succeeded", "blocked"} for r in results) else 1
 
 
-def _describe(target: str) -> str:
-    if target == "aws":
-        return targets.aws_target().description
-    return "local AWS emulator (moto_server on 127.0.0.1)"
-
-
-def _target(name: str, runtime: Runtime, console: Console) -> Target:
-    if name == "aws":
-        return targets.aws_target()
-    return targets.local_target(runtime.start_local(console.line))
-
-
-def _rollback(
-    args: argparse.Namespace,
-    *,
-    engine: Engine | None,
-    console: Console,
-    stack_for: dict[str, StackRef],
-    url: str,
-) -> int:
-    stack = stack_for[args.layer]
-    revision = rollbacks.resolve(args.to) if args.to else None
+def _rollback(run: Run) -> int:
+    """Redeploy one layer from an earlier revision, then check what reads it still finds it."""
+    layer = run.args.layer
+    stack = run.stack_for[layer]
     readers = ", ".join(d.name for d in dependents(stack.layer)) or "nothing"
-    if engine is None:
-        chosen = revision or "the previous successful deployment's revision (read at run time)"
-        console.line(
-            f"plan: rollback {args.environment}\n  target:  {_describe(args.target)}\n"
-            f"  backend: {url}\n  1. redeploy {args.layer:<8} {stack.name} from {chosen}\n"
-            f"  2. verify the outputs {readers} reads from it"
+    verify = f"verify the outputs {readers} reads from it"
+    revision = rollbacks.resolve(run.args.to) if run.args.to else None
+    if run.dry_run:
+        plan = _rollback_plan(
+            run,
+            stack,
+            revision or "the previous successful deployment's revision (read at run time)",
+            verify,
         )
+        run.console.line(plan.render())
         return 0
+    engine, _target = run.connect()
     if revision is None:
         revision = rollbacks.choose_revision(engine.history(stack), stack.name)
-    console.line(f"rollback: {stack.name} to {revision}")
+    run.console.line(f"rollback: {stack.name} to {revision}")
     with rollbacks.worktree(revision) as checkout:
-        old = StackRef(
-            stack.layer,
-            stack.environment,
-            url,
-            stack.organization,
-            work_dir=checkout / "stacks" / stack.layer.name,
-        )
-        plan = build_plan(
-            Action.ROLLBACK,
-            args.environment,
-            (args.layer,),
-            {args.layer: old},
-            target=_describe(args.target),
-            backend_url=url,
-        )
-        results = run_plan(plan, engine, console, revision)
-    console.line(summary(results))
+        old = dataclasses.replace(stack, work_dir=checkout / "stacks" / layer)
+        plan = _rollback_plan(run, old, revision, verify)
+        results = run_plan(plan, engine, run.console, revision)
+    run.console.line(summary(results))
     if not results[0].ok:
         return 1
     unmet = rollbacks.unmet_needs(stack.layer, engine.outputs(stack))
     if unmet:
-        console.line(f"rolled back, but {'; '.join(unmet)} and it is gone; redeploy that layer")
+        run.console.line(f"rolled back, but {'; '.join(unmet)} and it is gone; redeploy that layer")
         return 1
-    console.line(f"verified: every output {readers} reads is still exported")
+    run.console.line(f"verified: every output {readers} reads is still exported")
     return 0
+
+
+def _rollback_plan(run: Run, stack: StackRef, revision: str, verify: str) -> Plan:
+    return build_plan(
+        Action.ROLLBACK,
+        run.environment,
+        (stack.layer.name,),
+        {stack.layer.name: stack},
+        target=run.target_description,
+        backend_url=run.backend_url,
+        revision=revision,
+        then=(verify,),
+    )
+
+
+def _merged_outputs(run: Run, engine: Engine) -> dict[str, Any]:
+    return {
+        key: value
+        for layer in deploy_order()
+        for key, value in engine.outputs(run.stack_for[layer.name]).items()
+    }
+
+
+def _outputs(run: Run) -> int:
+    engine, _target = run.connect()
+    _print_outputs(_merged_outputs(run, engine), run.args.json, run.console)
+    return 0
+
+
+def _smoke(run: Run) -> int:
+    engine, target = run.connect()
+    smoke(_merged_outputs(run, engine), run.runtime.clients_for(target), run.console.line)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Run], int]] = {
+    "deploy": _layers,
+    "preview": _layers,
+    "destroy": _layers,
+    "drift": _layers,
+    "rollback": _rollback,
+    "outputs": _outputs,
+    "smoke": _smoke,
+}
 
 
 def _print_outputs(merged: dict[str, Any], as_json: bool, console: Console) -> None:

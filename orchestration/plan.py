@@ -28,6 +28,10 @@ class Plan:
     target: str
     backend_url: str
     note: str = ""
+    # The git revision the stacks run from, when it is not the checkout's (rollback).
+    revision: str = ""
+    # Steps after the last wave, numbered on from its stacks.
+    then: tuple[str, ...] = ()
 
     @property
     def stacks(self) -> tuple[StackRef, ...]:
@@ -45,7 +49,15 @@ class Plan:
             lines.append(f"  wave {number}{together}:")
             for stack in wave:
                 step += 1
-                lines.append(f"    {step}. {self.action.value} {stack.layer.name:<8} {stack.name}")
+                source = f" from {self.revision}" if self.revision else ""
+                lines.append(
+                    f"    {step}. {self.action.value} {stack.layer.name:<8} {stack.name}{source}"
+                )
+        if self.then:
+            lines.append("  then:")
+        for extra in self.then:
+            step += 1
+            lines.append(f"    {step}. {extra}")
         if self.note:
             lines.append(f"  {self.note}")
         return "\n".join(lines)
@@ -69,6 +81,8 @@ def build_plan(
     target: str,
     backend_url: str,
     note: str = "",
+    revision: str = "",
+    then: tuple[str, ...] = (),
 ) -> Plan:
     groups = waves(layer_names)
     if action is Action.DESTROY:
@@ -80,6 +94,8 @@ def build_plan(
         target,
         backend_url,
         note,
+        revision,
+        then,
     )
 
 

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared import iam
-from shared.components.account import current_account
+from shared.components.account import Account, current_account
 from shared.naming import NameKind
 from shared.settings import NetworkSettings
 
@@ -31,35 +31,55 @@ class PrivateNetwork(pulumi.ComponentResource):
         self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("trading:network:PrivateNetwork", name, None, opts)
-        s = args.settings
-        ctx = s.context
-        naming, region = ctx.naming, ctx.region
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._settings = args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
         account = current_account(self)
-
-        def tagged(resource_type: str) -> dict[str, str]:
-            return {**ctx.tags, "Name": naming.name(resource_type)}
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=s.vpc_cidr,
+            cidr_block=self._settings.vpc_cidr,
             # Private DNS is how the function resolves the S3 and DynamoDB endpoints.
             enable_dns_support=True,
             enable_dns_hostnames=True,
-            tags=tagged("vpc"),
-            opts=child,
+            tags=self._tagged("vpc"),
+            opts=self._child,
         )
-
         # The default group is what anything launched without a group gets: strip it bare.
         aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg", vpc_id=self.vpc.id, tags=tagged("default-sg"), opts=child
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            tags=self._tagged("default-sg"),
+            opts=self._child,
+        )
+        route_table = aws.ec2.RouteTable(
+            f"{name}-private-rt",
+            vpc_id=self.vpc.id,
+            tags=self._tagged("private-rt"),
+            opts=self._child,
+        )
+        self.subnets = self._private_subnets(route_table)
+        endpoints = self._gateway_endpoints(route_table)
+        self.lambda_security_group = self._function_security_group(endpoints)
+        self.flow_log_group = self._flow_logs(account)
+
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc.id,
+                "subnet_ids": [subnet.id for subnet in self.subnets],
+                "lambda_security_group_id": self.lambda_security_group.id,
+            }
         )
 
-        route_table = aws.ec2.RouteTable(
-            f"{name}-private-rt", vpc_id=self.vpc.id, tags=tagged("private-rt"), opts=child
-        )
-        zones = _availability_zones(region, s.az_count, self)
-        self.subnets = []
+    def _tagged(self, resource_type: str) -> dict[str, str]:
+        context = self._settings.context
+        return {**context.tags, "Name": context.naming.name(resource_type)}
+
+    def _private_subnets(self, route_table: aws.ec2.RouteTable) -> list[aws.ec2.Subnet]:
+        """One private subnet per zone, all on the one route table (no route leaves the VPC)."""
+        s, name = self._settings, self._name
+        zones = _availability_zones(s.context.region, s.az_count, self)
+        subnets = []
         for index, (zone, cidr) in enumerate(
             zip(zones, _subnet_blocks(s.vpc_cidr, s.az_count), strict=True), 1
         ):
@@ -69,66 +89,77 @@ class PrivateNetwork(pulumi.ComponentResource):
                 cidr_block=cidr,
                 availability_zone=zone,
                 map_public_ip_on_launch=False,
-                tags=tagged(f"private-subnet-{index}"),
-                opts=child,
+                tags=self._tagged(f"private-subnet-{index}"),
+                opts=self._child,
             )
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{index}-rt",
                 subnet_id=subnet.id,
                 route_table_id=route_table.id,
-                opts=child,
+                opts=self._child,
             )
-            self.subnets.append(subnet)
+            subnets.append(subnet)
+        return subnets
 
+    def _gateway_endpoints(self, route_table: aws.ec2.RouteTable) -> dict[str, aws.ec2.VpcEndpoint]:
         # Gateway endpoints add routes to the private route table: S3 and DynamoDB without
         # an internet gateway or NAT, and at no hourly cost.
-        endpoints = {
+        return {
             service: aws.ec2.VpcEndpoint(
-                f"{name}-{service}-endpoint",
+                f"{self._name}-{service}-endpoint",
                 vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{region}.{service}",
+                service_name=f"com.amazonaws.{self._settings.context.region}.{service}",
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[route_table.id],
-                tags=tagged(f"{service}-endpoint"),
-                opts=child,
+                tags=self._tagged(f"{service}-endpoint"),
+                opts=self._child,
             )
             for service in ("s3", "dynamodb")
         }
 
-        self.lambda_security_group = aws.ec2.SecurityGroup(
+    def _function_security_group(
+        self, endpoints: dict[str, aws.ec2.VpcEndpoint]
+    ) -> aws.ec2.SecurityGroup:
+        name = self._name
+        group = aws.ec2.SecurityGroup(
             f"{name}-lambda-sg",
-            name=naming.name("data-processor-sg", NameKind.SECURITY_GROUP),
+            name=self._settings.context.naming.name("data-processor-sg", NameKind.SECURITY_GROUP),
             description="Data processor: HTTPS to the S3 and DynamoDB gateway endpoints only",
             vpc_id=self.vpc.id,
             # No inline rules: the provider then removes AWS's default allow-all egress, and
             # the rules below are the whole story. DNS to the VPC resolver is not filtered by
             # security groups, so it needs no rule.
-            tags=tagged("data-processor-sg"),
-            opts=child,
+            tags=self._tagged("data-processor-sg"),
+            opts=self._child,
         )
         for service, endpoint in endpoints.items():
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-lambda-sg-{service}-https",
-                security_group_id=self.lambda_security_group.id,
+                security_group_id=group.id,
                 description=f"HTTPS to the {service} gateway endpoint",
                 ip_protocol="tcp",
                 from_port=443,
                 to_port=443,
                 prefix_list_id=endpoint.prefix_list_id,
-                tags=tagged(f"data-processor-sg-{service}-https"),
-                opts=child,
+                tags=self._tagged(f"data-processor-sg-{service}-https"),
+                opts=self._child,
             )
+        return group
 
-        self.flow_log_group = aws.cloudwatch.LogGroup(
+    def _flow_logs(self, account: Account) -> aws.cloudwatch.LogGroup:
+        """Flow logs of all traffic into a log group of their own, through a scoped role."""
+        name, context = self._name, self._settings.context
+        region = context.region
+        log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=naming.log_group("/aws/vpc", "flow-logs"),
-            retention_in_days=s.log_retention_days,
-            tags=ctx.tags,
-            opts=child,
+            name=context.naming.log_group("/aws/vpc", "flow-logs"),
+            retention_in_days=self._settings.log_retention_days,
+            tags=context.tags,
+            opts=self._child,
         )
-        flow_role = aws.iam.Role(
+        role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            name=naming.name("vpc-flow-logs-role", NameKind.IAM_ROLE),
+            name=context.naming.name("vpc-flow-logs-role", NameKind.IAM_ROLE),
             # Confused-deputy guard: only flow logs of this account may assume the role.
             assume_role_policy=iam.to_json(
                 iam.service_trust(
@@ -142,35 +173,28 @@ class PrivateNetwork(pulumi.ComponentResource):
                     },
                 )
             ),
-            tags=ctx.tags,
-            opts=child,
+            tags=context.tags,
+            opts=self._child,
         )
-        flow_policy = aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
-            role=flow_role.id,
-            policy=self.flow_log_group.arn.apply(lambda arn: iam.to_json(iam.flow_log_policy(arn))),
-            opts=child,
+            role=role.id,
+            policy=log_group.arn.apply(lambda arn: iam.to_json(iam.flow_log_policy(arn))),
+            opts=self._child,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
             vpc_id=self.vpc.id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=self.flow_log_group.arn,
-            iam_role_arn=flow_role.arn,
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
             max_aggregation_interval=60,
-            tags=tagged("flow-log"),
+            tags=self._tagged("flow-log"),
             # Without the policy in place the first delivery attempts fail and AWS backs off.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[flow_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
-
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc.id,
-                "subnet_ids": [subnet.id for subnet in self.subnets],
-                "lambda_security_group_id": self.lambda_security_group.id,
-            }
-        )
+        return log_group
 
 
 def _subnet_blocks(vpc_cidr: str, count: int) -> list[str]:

@@ -76,7 +76,8 @@ def test_rollback_fails_when_a_dependent_loses_an_output(harness: Harness) -> No
 def test_rollback_dry_run_names_the_revision_and_touches_nothing(harness: Harness) -> None:
     result = harness.run("rollback", "dev", "data", "--to", "HEAD", "--dry-run")
     assert result.code == 0
-    assert f"redeploy data     organization/trading-data/dev from {HEAD}" in result.out
+    assert f"1. rollback data     organization/trading-data/dev from {HEAD}" in result.out
+    assert "2. verify the outputs compute reads from it" in result.out
     assert harness.cli_checked == [] and harness.engine.calls == []
 
 

@@ -68,63 +68,61 @@ class TradeStore:
         processed_at: str,
         result: StoreResult,
     ) -> None:
+        """Commit one chunk, re-reading stale rollups and dropping duplicates until it lands."""
         for _ in range(MAX_CONFLICT_ROUNDS):
             if not chunk:
                 return
-            updated: dict[tuple[str, str], Rollup] = {}
-            for trade in chunk:
-                key = Rollup.empty(trade).key
-                updated[key] = updated.get(key, rollups.get(key) or Rollup.empty(trade)).add(trade)
-            items = [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": trade_item(
-                            t, processed_at, self.environment, archive_keys[t.trade_date]
-                        ),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-                for t in chunk
-            ] + [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": rollup.to_item(processed_at, self.environment),
-                        **_version_condition(rollups.get(key)),
-                    }
-                }
-                for key, rollup in updated.items()
-            ]
+            updated = _apply(chunk, rollups)
+            items = self._items(chunk, updated, rollups, archive_keys, processed_at)
             reasons = self._transact(items)
             if reasons is None:
                 for key, rollup in updated.items():
                     rollups[key] = _bump(rollup)
                 result.processed.extend(t.trade_id for t in chunk)
                 return
-            trade_reasons, rollup_reasons = reasons[: len(chunk)], reasons[len(chunk) :]
-            unexpected = [r for r in reasons if r.get("Code") not in _RETRYABLE]
-            if unexpected:
-                raise RuntimeError(f"transaction cancelled: {unexpected[0]}")
-            duplicates = {
-                trade.trade_id
-                for trade, reason in zip(chunk, trade_reasons, strict=True)
-                if reason.get("Code") == "ConditionalCheckFailed"
-            }
-            stale = {
-                key
-                for key, reason in zip(updated, rollup_reasons, strict=True)
-                if reason.get("Code") in {"ConditionalCheckFailed", "TransactionConflict"}
-            }
-            result.duplicates.extend(t.trade_id for t in chunk if t.trade_id in duplicates)
-            chunk = [t for t in chunk if t.trade_id not in duplicates]
-            if stale:
-                rollups.update(self._read_rollups(stale))
-            elif not duplicates:
+            outcome = _classify(chunk, list(updated), reasons)
+            result.duplicates.extend(t.trade_id for t in chunk if t.trade_id in outcome.duplicates)
+            chunk = [t for t in chunk if t.trade_id not in outcome.duplicates]
+            if outcome.stale:
+                rollups.update(self._read_rollups(outcome.stale))
+            elif not outcome.duplicates:
                 time.sleep(0.05)  # a trade record is in another writer's transaction: wait
         raise StoreConflictError(
             f"rollups kept changing under {MAX_CONFLICT_ROUNDS} attempts; retry the invocation"
         )
+
+    def _items(
+        self,
+        chunk: list[Trade],
+        updated: dict[tuple[str, str], Rollup],
+        read: dict[tuple[str, str], Rollup],
+        archive_keys: dict[str, str],
+        processed_at: str,
+    ) -> list[dict[str, Any]]:
+        """The transaction: each trade's record if new, each rollup if still at its read version."""
+        records = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": trade_item(
+                        t, processed_at, self.environment, archive_keys[t.trade_date]
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for t in chunk
+        ]
+        rollup_puts = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": rollup.to_item(processed_at, self.environment),
+                    **_version_condition(read.get(key)),
+                }
+            }
+            for key, rollup in updated.items()
+        ]
+        return records + rollup_puts
 
     def _transact(self, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         """Commit, or return the cancellation reasons (one per item) when AWS cancelled it."""
@@ -174,6 +172,47 @@ def _version_condition(read: Rollup | None) -> dict[str, Any]:
         "ConditionExpression": "version = :read_version",
         "ExpressionAttributeValues": {":read_version": {"N": str(read.version)}},
     }
+
+
+def _apply(
+    chunk: Sequence[Trade], rollups: dict[tuple[str, str], Rollup]
+) -> dict[tuple[str, str], Rollup]:
+    """The rollups the chunk touches, each as its read state plus the chunk's trades."""
+    updated: dict[tuple[str, str], Rollup] = {}
+    for trade in chunk:
+        key = Rollup.empty(trade).key
+        updated[key] = updated.get(key, rollups.get(key) or Rollup.empty(trade)).add(trade)
+    return updated
+
+
+@dataclass(frozen=True)
+class _Cancellation:
+    """Why a transaction was cancelled: trades already recorded, rollups changed meanwhile."""
+
+    duplicates: set[str]
+    stale: set[tuple[str, str]]
+
+
+def _classify(
+    chunk: Sequence[Trade], rollup_keys: list[tuple[str, str]], reasons: list[dict[str, Any]]
+) -> _Cancellation:
+    """Read the per-item reasons (records first, then rollups, as `_items` orders them)."""
+    unexpected = [r for r in reasons if r.get("Code") not in _RETRYABLE]
+    if unexpected:
+        raise RuntimeError(f"transaction cancelled: {unexpected[0]}")
+    trade_reasons, rollup_reasons = reasons[: len(chunk)], reasons[len(chunk) :]
+    return _Cancellation(
+        duplicates={
+            trade.trade_id
+            for trade, reason in zip(chunk, trade_reasons, strict=True)
+            if reason.get("Code") == "ConditionalCheckFailed"
+        },
+        stale={
+            key
+            for key, reason in zip(rollup_keys, rollup_reasons, strict=True)
+            if reason.get("Code") in {"ConditionalCheckFailed", "TransactionConflict"}
+        },
+    )
 
 
 def _bump(rollup: Rollup) -> Rollup:
