@@ -53,6 +53,7 @@ def test_the_import_contracts_hold_on_this_tree() -> None:
             "import shared.naming",
             "the function's code imports neither",
         ),
+        ("guardrails/rules.py", "import yaml", "the policy pack's code runs in its virtualenv"),
         ("orchestration/plan.py", "import guardrails.rules", "deploying does not depend"),
     ],
 )
@@ -157,3 +158,21 @@ def test_shared_imports_nothing_beyond_what_its_virtualenv_installs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_function_entry_point_imports_neither_shared_nor_the_tools() -> None:
+    # import-linter takes packages only; handler.py is a module, so it is read here.
+    tree = ast.parse((REPO_ROOT / "functions" / "data_processor" / "handler.py").read_text())
+    imported = {
+        name.split(".")[0]
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+    }
+    assert not imported & {"shared", "orchestration", "guardrails", "synth", "pulumi"}, imported
+    assert "trade_analytics" in imported
