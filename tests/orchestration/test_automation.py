@@ -1,4 +1,4 @@
-"""The Automation API adapter: a missing or uninstallable Pulumi CLI is one clear line."""
+"""The Automation API adapter: a missing Pulumi CLI is one clear line; the virtualenvs it fills."""
 
 from __future__ import annotations
 

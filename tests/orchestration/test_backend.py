@@ -1,4 +1,4 @@
-"""State per environment, the local target's provider configuration, and the Pulumi CLI."""
+"""State per environment: a backend URL each, and a secrets passphrase never prompted for."""
 
 from __future__ import annotations
 
