@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -67,7 +69,24 @@ def test_every_project_runs_in_a_virtualenv_the_sessions_prepare() -> None:
         assert (project.parent / runtime["options"]["virtualenv"]).resolve() in prepared, project
 
 
-def test_the_stack_programs_virtualenv_gets_no_tool_dependencies() -> None:
+def test_each_virtualenv_installs_what_its_code_needs_and_no_more() -> None:
+    # Read from the installed project's metadata: what pip installs for each requirement.
+    requires = metadata.requires("trading-analytics-platform") or []
+
+    def names(extra: str | None) -> set[str]:
+        marker = f'extra == "{extra}"'
+        return {
+            re.split(r"[<>=!~; \[]", r, maxsplit=1)[0].lower()
+            for r in requires
+            if (marker in r if extra else "extra ==" not in r)
+        }
+
     stacks, pack = automation.VIRTUALENVS
-    assert stacks.requirement == "."  # pyproject's dependencies: what shared/ imports
-    assert pack.requirement == ".[policy-pack]"
+    # The stacks get pyproject's dependencies alone: no extra, so no tool dependency.
+    assert stacks.requirement == "."
+    assert names(None) == {"pulumi", "pulumi-aws"}
+    # The pack gets an extra that exists and brings pulumi-policy, which its code imports.
+    extra = re.fullmatch(r"\.\[([a-z-]+)\]", pack.requirement)
+    assert extra is not None
+    assert "pulumi-policy" in names(extra.group(1))
+    assert "pulumi_policy" in pack.probe and "guardrails.pack" in pack.probe
