@@ -37,7 +37,7 @@ from orchestration.runner import Console, run_plan, summary
 from orchestration.smoke import smoke
 from orchestration.targets import Target
 from shared import outputs
-from shared.environments import ENVIRONMENTS, profile_for
+from shared.environments import ENVIRONMENTS, EnvironmentProfile, profile_for
 from shared.errors import PlatformError
 from shared.layers import LAYERS, deploy_order
 from shared.settings import DEFAULT_ORGANIZATION
@@ -160,18 +160,20 @@ class Run:
     runtime: Runtime
     console: Console
     environment: str
+    profile: EnvironmentProfile
     backend_url: str
     stack_for: dict[str, StackRef]
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, runtime: Runtime, console: Console) -> Run:
-        profile_for(args.environment)  # an unknown environment is a one-line error, first
+        profile = profile_for(args.environment)  # an unknown one is a one-line error, first
         url = backend_url(backend_base(args.backend), args.environment)
         return cls(
             args,
             runtime,
             console,
             args.environment,
+            profile,
             url,
             {
                 name: StackRef(layer, args.environment, url, args.org)
@@ -204,8 +206,7 @@ def _dispatch(args: argparse.Namespace, runtime: Runtime, console: Console) -> i
     run = Run.from_args(args, runtime, console)
     if args.command == "destroy":
         # Checked before anything else, dry run included: production is never one typo away.
-        profile = profile_for(run.environment)
-        require_confirmation(run.environment, profile.protected, args.confirm)
+        require_confirmation(run.environment, run.profile.protected, args.confirm)
     console.line(f"target: {run.target_description}")
     return COMMANDS[args.command](run)
 
