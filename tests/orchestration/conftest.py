@@ -1,9 +1,13 @@
-"""The orchestration CLI's harness, with a fresh fake engine per test."""
+"""The orchestration CLI's harnesses: a fake engine in-process, or a checkout and the CLI double."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from tests.support.checkout import Checkout, make_checkout
 from tests.support.cli_harness import Harness
 from tests.support.fake_engine import FakeEngine
 
@@ -11,3 +15,11 @@ from tests.support.fake_engine import FakeEngine
 @pytest.fixture
 def harness() -> Harness:
     return Harness(FakeEngine(), [], [])
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Iterator[Checkout]:
+    """A copy of the working tree whose sessions reach the Pulumi CLI double."""
+    made = make_checkout(tmp_path)
+    yield made
+    made.stop_emulator()

@@ -1,0 +1,113 @@
+"""A throwaway checkout of this working tree, driven as a user drives it, through the CLI double.
+
+The copy is its own git repository (one commit of the working tree), so deploys, their recorded
+revisions, `git worktree` rollbacks and a dirty tree are all real, and the project's own tree is
+never touched. Its `.venv` and `policy_pack/.venv` are thin wrappers around this interpreter, which
+already holds what both need, so nothing is installed. The double (tests/support/pulumi_cli) is
+first on PATH, so the orchestration finds it as it finds a real CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.layers import REPO_ROOT
+from tests.support import pulumi_cli
+
+VIRTUALENVS = (".venv", "policy_pack/.venv")
+_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+}
+
+
+@dataclass
+class Checkout:
+    path: Path
+    double: Path
+    env: dict[str, str]
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m orchestration ARGS` in the checkout, as `nox -s <command>` runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "orchestration", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def git(self, *args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=True
+        )
+        return result.stdout.rstrip("\n")
+
+    def commit(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def dirty(self) -> list[str]:
+        return self.git("status", "--porcelain").splitlines()
+
+    def invocations(self) -> list[dict[str, Any]]:
+        return pulumi_cli.invocations(self.double)
+
+    def stop_emulator(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.emulator", "stop"],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+
+def make_checkout(base: Path, name: str = "checkout") -> Checkout:
+    path = base / name
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for relative in tracked:
+        source = REPO_ROOT / relative
+        if source.is_file():
+            (path / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, path / relative)
+    for venv in VIRTUALENVS:
+        python = path / venv / "bin" / "python"
+        python.parent.mkdir(parents=True, exist_ok=True)
+        python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+        python.chmod(0o755)
+    double = base / "pulumi-double"
+    pulumi_cli.install(double)
+    env = {
+        **os.environ,
+        **_GIT_IDENTITY,
+        "PATH": f"{double / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PULUMI_DOUBLE_BUCKETS": str(base / "buckets"),
+        "PYTHONPATH": str(path),
+    }
+    env.pop("PULUMI_BACKEND_URL", None)
+    env.pop("TRADING_ANALYTICS_BACKEND", None)
+    checkout = Checkout(path, double, env)
+    checkout.git("init", "-q", "-b", "main")
+    checkout.commit("the working tree under test")
+    return checkout

@@ -1,0 +1,79 @@
+"""The CLI double answers the real Automation API as the Pulumi CLI's source says the CLI does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from tests.support.checkout import Checkout, make_checkout
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Checkout:
+    return make_checkout(tmp_path)
+
+
+def _workspace(checkout: Checkout, backend: Path) -> Any:
+    backend.mkdir(exist_ok=True)
+    env = {
+        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+        "PULUMI_DOUBLE_BUCKETS": checkout.env["PULUMI_DOUBLE_BUCKETS"],
+        "PYTHONPATH": str(checkout.path),
+    }
+    return auto.LocalWorkspace(
+        work_dir=str(checkout.path / "stacks" / "network"),
+        env_vars=env,
+        pulumi_command=auto.PulumiCommand(root=str(checkout.double)),
+    )
+
+
+def test_history_is_newest_first_and_paged(checkout: Checkout, tmp_path: Path) -> None:
+    stack = auto.Stack.create_or_select(
+        "organization/trading-network/dev", _workspace(checkout, tmp_path / "state")
+    )
+    for message in ("first", "second", "third"):
+        stack.up(message=message, color="never")
+    assert [entry.message for entry in stack.history()] == ["third", "second", "first"]
+    assert [entry.message for entry in stack.history(page_size=2, page=2)] == ["first"]
+    assert stack.info().message == "third"  # the Automation API's own reading: newest first
+    assert stack.outputs()["environment"].value == "dev"
+
+
+def test_stack_init_writes_the_salt_into_the_program_directory(
+    checkout: Checkout, tmp_path: Path
+) -> None:
+    auto.Stack.create("organization/trading-network/dev", _workspace(checkout, tmp_path / "s"))
+    stack_file = checkout.path / "stacks" / "network" / "Pulumi.dev.yaml"
+    assert "encryptionsalt: v1:" in stack_file.read_text()
+    assert checkout.dirty() == [" M stacks/network/Pulumi.dev.yaml"]
+
+
+def test_self_managed_backends_take_only_the_organization_org(
+    checkout: Checkout, tmp_path: Path
+) -> None:
+    with pytest.raises(auto.errors.CommandError, match="organization name must be"):
+        auto.Stack.create_or_select(
+            "acme/trading-network/dev", _workspace(checkout, tmp_path / "s")
+        )
+
+
+def test_missing_stacks_unknown_flags_and_held_locks_fail_as_the_cli_does(
+    checkout: Checkout, tmp_path: Path
+) -> None:
+    workspace = _workspace(checkout, tmp_path / "s")
+    with pytest.raises(auto.errors.StackNotFoundError):
+        auto.Stack.select("organization/trading-network/dev", workspace)
+    stack = auto.Stack.create("organization/trading-network/dev", workspace)
+    with pytest.raises(auto.errors.CommandError, match="unknown flag: --bogus"):
+        workspace.pulumi_command.run(["up", "--bogus"], str(checkout.path), {})
+    lock = tmp_path / "s" / ".pulumi" / "locks" / "organization" / "trading-network" / "dev"
+    lock.mkdir(parents=True)
+    (lock / "other.json").write_text("{}")
+    with pytest.raises(auto.errors.ConcurrentUpdateError):
+        stack.up(color="never")
