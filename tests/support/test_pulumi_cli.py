@@ -41,7 +41,8 @@ def test_history_is_newest_first_and_paged(checkout: Checkout, tmp_path: Path) -
         stack.up(message=message, color="never")
     assert [entry.message for entry in stack.history()] == ["third", "second", "first"]
     assert [entry.message for entry in stack.history(page_size=2, page=2)] == ["first"]
-    assert stack.info().message == "third"  # the Automation API's own reading: newest first
+    latest = stack.info()  # the Automation API's own reading: history[0] is the latest
+    assert latest is not None and latest.message == "third"
     assert stack.outputs()["environment"].value == "dev"
 
 
