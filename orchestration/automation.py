@@ -1,22 +1,27 @@
 """The Engine over the Pulumi Automation API: the only module that drives the Pulumi CLI.
 
-Verified here only up to the CLI's absence: no Pulumi CLI exists on the machines this project is
-built on. Everything it calls is the Automation API as its SDK source documents it.
+Tested through the real Automation API against a double of the CLI modelled on the CLI's source
+(tests/support/pulumi_cli); docs/verification.md says what that double cannot show.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import yaml
 from pulumi import automation as auto
 
-from orchestration.backend import passphrase_env
+from orchestration.backend import STATE_DIR, passphrase_env
 from orchestration.engine import (
     Changes,
     Deployment,
@@ -25,13 +30,14 @@ from orchestration.engine import (
     StackRef,
     revision_of,
 )
-from orchestration.targets import Target, stack_config_file
+from orchestration.targets import Target
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT
 
 LOCAL_CLI_ROOT = REPO_ROOT / ".pulumi"
 # The guardrails, enforced by the engine on every preview and update (mandatory).
 POLICY_PACK = REPO_ROOT / "policy_pack"
+PROGRAMS_DIR = STATE_DIR / "programs"
 INSTALL_HINT = (
     "install it (see 'Download & install Pulumi' in the Pulumi docs) or re-run with --install-cli"
 )
@@ -61,12 +67,21 @@ def find_cli(install: bool = False) -> Any:
         ) from None
 
 
-class AutomationEngine:
-    """Pulumi stacks through LocalWorkspace, one per layer directory, with the target's config."""
+# Stack settings the CLI writes into a project's Pulumi.<stack>.yaml (passphrase salt, or a
+# cloud secrets provider's key): kept from one generated file to the next.
+CLI_WRITTEN_SETTINGS = ("encryptionsalt", "secretsprovider", "encryptedkey")
+TARGET_TAG = "trading-analytics:target"
+# `pulumi stack history` returns 10 entries unless paged (pkg/cmd/pulumi/stack/stack_history.go).
+HISTORY_PAGE = 50
 
-    def __init__(self, command: Any, target: Target) -> None:
+
+class AutomationEngine:
+    """Pulumi stacks through LocalWorkspace, one generated project per stack, with the target."""
+
+    def __init__(self, command: Any, target: Target, log: OnOutput = print) -> None:
         self.command = command
         self.target = target
+        self.log = log
 
     def exists(self, stack: StackRef) -> bool:
         # Selecting is the one test that does not depend on how `stack ls` abbreviates names.
@@ -74,12 +89,16 @@ class AutomationEngine:
             self._stack(stack, create=False)
         except auto.errors.StackNotFoundError:
             return False
+        except auto.errors.CommandError as error:
+            raise _engine_error(stack, error) from None
         return True
 
     def outputs(self, stack: StackRef) -> dict[str, Any]:
         if not self.exists(stack):
             return {}
-        return {k: v.value for k, v in self._stack(stack, create=False).outputs().items()}
+        with _cli_errors(stack):
+            found = self._stack(stack, create=False).outputs()
+        return {key: value.value for key, value in found.items()}
 
     def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes:
         result = self._run(
@@ -102,14 +121,22 @@ class AutomationEngine:
         return dict(result.change_summary or {})
 
     def history(self, stack: StackRef) -> list[Deployment]:
-        entries = self._stack(stack, create=False).history()
+        """Successful updates, newest first, as the CLI lists them, every page of them."""
+        entries: list[Any] = []
+        with _cli_errors(stack):
+            handle = self._stack(stack, create=False)
+            while True:
+                page = handle.history(page_size=HISTORY_PAGE, page=len(entries) // HISTORY_PAGE + 1)
+                entries.extend(page)
+                if len(page) < HISTORY_PAGE:
+                    break
         return [
             Deployment(
                 revision_of(entry.message or "") or (entry.environment or {}).get("git.head"),
                 entry.message or "",
                 dict(entry.resource_changes or {}),
             )
-            for entry in reversed(entries)
+            for entry in entries
             if entry.kind == "update" and entry.result == "succeeded"
         ]
 
@@ -128,31 +155,117 @@ class AutomationEngine:
 
     def _workspace(self, stack: StackRef) -> Any:
         _ensure_file_backend(stack.backend_url)
+        project = program_project(stack, self.target, program_virtualenv(stack, self.log))
         return auto.LocalWorkspace(
-            work_dir=str(stack.program_dir), env_vars=self._env(stack), pulumi_command=self.command
+            work_dir=str(project), env_vars=self._env(stack), pulumi_command=self.command
         )
 
     def _stack(self, stack: StackRef, create: bool) -> Any:
         workspace = self._workspace(stack)
-        if create:
-            return auto.Stack.create_or_select(stack.name, workspace)
-        return auto.Stack.select(stack.name, workspace)
+        try:
+            handle = auto.Stack.select(stack.name, workspace)
+        except auto.errors.StackNotFoundError:
+            if not create:
+                raise
+            handle = auto.Stack.create(stack.name, workspace)
+            # Which target made it: a run against the other one is refused (see below).
+            handle.set_tag(TARGET_TAG, self.target.name)
+            return handle
+        self._check_target(stack, handle)
+        return handle
+
+    def _check_target(self, stack: StackRef, handle: Any) -> None:
+        try:
+            made_by = handle.get_tag(TARGET_TAG)
+        except auto.errors.CommandError:
+            return  # made outside these sessions: nothing says which target it belongs to
+        if made_by != self.target.name:
+            raise EngineError(
+                f"{stack.name} was created by a --target {made_by} run; this run is --target "
+                f"{self.target.name}: use --target {made_by}, or another --backend"
+            )
 
     def _run(
         self, stack: StackRef, operation: str, on_output: OnOutput, create: bool, **kwargs: Any
     ) -> Any:
-        config_file = stack_config_file(
-            stack.program_dir / f"Pulumi.{stack.environment}.yaml",
-            self.target,
-            f"{stack.layer.name}-{stack.environment}-{self.target.name}",
-        )
-        if config_file:
-            kwargs["config_file"] = str(config_file)
-        try:
+        with _cli_errors(stack):
             handle = self._stack(stack, create)
             return getattr(handle, operation)(on_output=on_output, color="never", **kwargs)
-        except auto.errors.CommandError as error:
-            raise EngineError(_last_error_line(str(error))) from None
+
+
+@contextmanager
+def _cli_errors(stack: StackRef) -> Iterator[None]:
+    try:
+        yield
+    except auto.errors.CommandError as error:
+        raise _engine_error(stack, error) from None
+
+
+def _engine_error(stack: StackRef, error: Exception) -> EngineError:
+    """One line: the stack, and the CLI's own error text."""
+    return EngineError(f"{stack.name}: {_last_error_line(str(error))}")
+
+
+def program_project(stack: StackRef, target: Target, virtualenv: Path) -> Path:
+    """The project the engine runs a layer's program from, generated outside the tracked tree.
+
+    `pulumi stack init` writes the passphrase salt into the project's Pulumi.<stack>.yaml, and
+    targets add provider config: both go to `.state/programs/...`, never into stacks/, so a
+    deploy leaves the checkout clean. Pulumi.yaml's `main` points back at the layer's directory
+    (or a rollback worktree's), its virtualenv is given as an absolute path; the stack file is the
+    tracked one with the target's config layered on top, and what the CLI wrote there kept.
+    """
+    digest = hashlib.sha256(stack.backend_url.encode()).hexdigest()[:10]
+    directory = PROGRAMS_DIR / f"{target.name}-{stack.environment}-{digest}" / stack.layer.name
+    directory.mkdir(parents=True, exist_ok=True)
+
+    project = yaml.safe_load((stack.program_dir / "Pulumi.yaml").read_text())
+    project["main"] = os.path.relpath(stack.program_dir, directory)
+    project.setdefault("runtime", {}).setdefault("options", {})["virtualenv"] = str(virtualenv)
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+
+    name = f"Pulumi.{stack.environment}.yaml"
+    tracked = _yaml(stack.program_dir / name)
+    written = _yaml(directory / name)
+    config = dict(tracked.get("config") or {})
+    if stack.layer.reads:
+        # The organization the upstream stacks live in is the one this run uses (--org).
+        config.setdefault(f"{stack.layer.project}:upstream_org", stack.organization)
+    document = {
+        **{k: v for k, v in tracked.items() if k not in CLI_WRITTEN_SETTINGS},
+        "config": {**config, **target.config},
+        **{k: written[k] for k in CLI_WRITTEN_SETTINGS if k in written},
+    }
+    (directory / name).write_text(yaml.safe_dump(document, sort_keys=True))
+    return directory
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text()) if path.exists() else None
+    return dict(document or {})
+
+
+def program_virtualenv(stack: StackRef, log: OnOutput) -> Path:
+    """The virtualenv a stack's program runs in: the repository's, or its revision's own.
+
+    A rollback runs an earlier revision's program. When that revision pins the same
+    dependencies (constraints.txt and pyproject.toml unchanged), the repository's `.venv` is
+    its environment too (PYTHONPATH points at the worktree's code); otherwise a virtualenv is
+    built in the worktree from that revision's own pins.
+    """
+    source = stack.source_root
+    if source == REPO_ROOT or _same_dependencies(source, REPO_ROOT):
+        return VIRTUALENVS[0].path
+    venv = Virtualenv(source / ".venv", ".", VIRTUALENVS[0].probe)
+    _fill(venv, source, log)
+    return venv.path
+
+
+def _same_dependencies(one: Path, other: Path) -> bool:
+    return all(
+        (one / name).read_bytes() == (other / name).read_bytes()
+        for name in ("constraints.txt", "pyproject.toml")
+    )
 
 
 @dataclass(frozen=True)
@@ -178,38 +291,49 @@ VIRTUALENVS = (
 def prepare_virtualenvs(log: OnOutput) -> None:
     """Create and fill the virtualenvs the stack programs and the policy pack run in."""
     for venv in VIRTUALENVS:
-        python = venv.path / "bin" / "python"
-        where = venv.path.relative_to(REPO_ROOT)
-        if not python.exists():
-            log(f"creating {where} ...")
-            subprocess.run([sys.executable, "-m", "venv", str(venv.path)], check=True)
-        probe = subprocess.run([str(python), "-c", venv.probe], capture_output=True, check=False)
-        if probe.returncode != 0:
-            log(f"installing the project into {where} (once; about a minute) ...")
-            subprocess.run(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "-c",
-                    str(REPO_ROOT / "constraints.txt"),
-                    "-e",
-                    venv.requirement,
-                ],
-                cwd=REPO_ROOT,
-                check=True,
-            )
+        _fill(venv, REPO_ROOT, log)
+
+
+def _fill(venv: Virtualenv, root: Path, log: OnOutput) -> None:
+    python = venv.path / "bin" / "python"
+    where = venv.path.relative_to(root)
+    if not python.exists():
+        log(f"creating {where} ...")
+        subprocess.run([sys.executable, "-m", "venv", str(venv.path)], check=True)
+    probe = subprocess.run(
+        [str(python), "-c", venv.probe], cwd=root, capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        log(f"installing the project into {where} (once; about a minute) ...")
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-c",
+                str(root / "constraints.txt"),
+                "-e",
+                venv.requirement,
+            ],
+            cwd=root,
+            check=True,
+        )
 
 
 def _ensure_file_backend(url: str) -> None:
-    # A file:// backend must exist before Pulumi will use it.
-    if url.startswith("file://"):
-        Path(url[len("file://") :]).mkdir(parents=True, exist_ok=True)
+    # A file:// backend must exist before Pulumi will use it; the CLI reads the URL's path
+    # decoded (a space is %20 in the URL, a space on disk).
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        Path(unquote(parts.path)).mkdir(parents=True, exist_ok=True)
 
 
 def _last_error_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or ["the Pulumi CLI failed"])[-1]
+    """The CLI's last `error: ...` line, without the prefixes the Automation API adds around it."""
+    lines = [line.strip().removeprefix("stderr:").strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    errors = [line for line in lines if line.lower().startswith("error:")]
+    last = (errors or lines or ["the Pulumi CLI failed"])[-1]
+    return last[len("error:") :].strip() if last.lower().startswith("error:") else last

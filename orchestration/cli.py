@@ -55,7 +55,7 @@ class Runtime:
 
 def _real_engine(command: Any, target: Target, log: Callable[[str], None]) -> Engine:
     prepare_virtualenvs(log)
-    return AutomationEngine(command, target)
+    return AutomationEngine(command, target, log)
 
 
 def _real_clients(target: Target) -> Callable[[str], Any]:
@@ -98,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--backend",
             metavar="URL",
-            help="state base URL (default: $TRADING_ANALYTICS_BACKEND or .state/)",
+            help="state base URL (default: $TRADING_ANALYTICS_BACKEND or .state/<target>/)",
         )
         sub.add_argument(
             "--org",
@@ -167,7 +167,7 @@ class Run:
     @classmethod
     def from_args(cls, args: argparse.Namespace, runtime: Runtime, console: Console) -> Run:
         profile = profile_for(args.environment)  # an unknown one is a one-line error, first
-        url = backend_url(backend_base(args.backend), args.environment)
+        url = backend_url(backend_base(args.backend, args.target), args.environment)
         return cls(
             args,
             runtime,

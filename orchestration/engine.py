@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from shared.errors import PlatformError
 from shared.layers import Layer
 from shared.settings import DEFAULT_ORGANIZATION
 
@@ -68,8 +69,8 @@ class Engine(Protocol):
         """Successful updates, newest first."""
 
 
-class EngineError(Exception):
-    """An operation the engine ran failed; the message is the engine's own summary."""
+class EngineError(PlatformError):
+    """The engine failed: one line naming the stack and the engine's own error text."""
 
 
 def revision_message(action: str, revision: str) -> str:

@@ -14,6 +14,10 @@ from shared.errors import PlatformError
 from shared.layers import REPO_ROOT, Layer
 
 
+# Marks a deployment made from a checkout with uncommitted changes.
+DIRTY = "-dirty"
+
+
 def choose_revision(history: list[Deployment], stack: str) -> str:
     """The revision of the newest successful deployment before the current one that differs.
 
@@ -29,6 +33,13 @@ def choose_revision(history: list[Deployment], stack: str) -> str:
     for deployment in known[1:]:
         if deployment.revision != current:
             assert deployment.revision is not None
+            if deployment.revision.endswith(DIRTY):
+                # Its uncommitted changes are gone: that revision cannot be checked out again.
+                raise PlatformError(
+                    f"{stack}'s previous deployment ran uncommitted changes on top of "
+                    f"{deployment.revision.removesuffix(DIRTY)[:12]}; roll back with --to GIT_REF "
+                    "naming a commit that holds what you want back"
+                )
             return deployment.revision
     raise PlatformError(
         f"{stack} has no earlier successful deployment than {current[:12] if current else '?'}; "
@@ -48,7 +59,7 @@ def current_revision() -> str:
     result = _git("rev-parse", "HEAD", check=False)
     revision = result.stdout.strip() if result.returncode == 0 else "unknown"
     dirty = _git("status", "--porcelain", check=False).stdout.strip()
-    return f"{revision}-dirty" if dirty else revision
+    return f"{revision}{DIRTY}" if dirty else revision
 
 
 @contextmanager

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from orchestration.backend import STATE_DIR
-
-LOCAL_CONFIG_DIR = STATE_DIR / "config"
 # Every service the stacks and the function call, under pulumi-aws's endpoint names.
 EMULATED_SERVICES = (
     "appautoscaling",
@@ -64,20 +58,3 @@ def local_target(endpoint: str) -> Target:
             "AWS_ENDPOINT_URL": endpoint,
         },
     )
-
-
-def stack_config_file(stack_file: Path, target: Target, name: str) -> Path | None:
-    """A config file for `--config-file`: the stack's own file with the target's keys on top.
-
-    None for targets that add nothing, so those runs use the stack file as it is and the
-    repository's stack files are never rewritten for a local run.
-    """
-    if not target.config:
-        return None
-    document = yaml.safe_load(stack_file.read_text()) if stack_file.exists() else None
-    document = dict(document or {})
-    document["config"] = {**(document.get("config") or {}), **target.config}
-    LOCAL_CONFIG_DIR.mkdir(parents=True, exist_ok=True)
-    path = LOCAL_CONFIG_DIR / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=True))
-    return path

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration import automation
+from orchestration import automation, targets
+from orchestration.engine import StackRef
 from shared.errors import PlatformError
-from shared.layers import LAYERS, REPO_ROOT
+from shared.layers import COMPUTE, DATA, LAYERS, NETWORK, REPO_ROOT
 from tests.support.processes import python
 
 
@@ -90,3 +91,65 @@ def test_each_virtualenv_installs_what_its_code_needs_and_no_more() -> None:
     assert extra is not None
     assert "pulumi-policy" in names(extra.group(1))
     assert "pulumi_policy" in pack.probe and "guardrails.pack" in pack.probe
+
+
+@pytest.fixture
+def programs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(automation, "PROGRAMS_DIR", tmp_path)
+    return tmp_path
+
+
+def test_the_generated_project_layers_the_target_over_the_tracked_stack_file(
+    programs: Path,
+) -> None:
+    tracked = DATA.directory / "Pulumi.dev.yaml"
+    before = tracked.read_bytes()
+    stack = StackRef(DATA, "dev", "file:///state/trading-analytics/dev")
+    project = automation.program_project(
+        stack, targets.local_target("http://127.0.0.1:1"), Path("/venv")
+    )
+    assert project.is_relative_to(programs)
+    settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
+    assert (project / settings["main"]).resolve() == DATA.directory
+    assert settings["runtime"]["options"]["virtualenv"] == "/venv"
+    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert config["aws:region"] == "us-east-1" and config["aws:s3UsePathStyle"] is True
+    assert tracked.read_bytes() == before, "the tracked stack file is never written"
+
+
+def test_what_the_cli_wrote_into_the_stack_file_is_kept(programs: Path) -> None:
+    stack = StackRef(NETWORK, "dev", "file:///state/trading-analytics/dev")
+    project = automation.program_project(stack, targets.aws_target(), Path("/venv"))
+    stack_file = project / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text() + "encryptionsalt: v1:salt\n")  # stack init
+    again = automation.program_project(stack, targets.aws_target(), Path("/venv"))
+    assert yaml.safe_load((again / "Pulumi.dev.yaml").read_text())["encryptionsalt"] == "v1:salt"
+    other = StackRef(NETWORK, "dev", "s3://elsewhere/trading-analytics/dev")
+    elsewhere = automation.program_project(other, targets.aws_target(), Path("/venv"))
+    assert elsewhere != again, "each backend's stacks keep their own settings"
+
+
+def test_the_organization_of_the_run_is_the_one_compute_reads_from(programs: Path) -> None:
+    stack = StackRef(COMPUTE, "dev", "https://api.pulumi.com", "acme")
+    project = automation.program_project(stack, targets.aws_target(), Path("/venv"))
+    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert config["trading-compute:upstream_org"] == "acme"
+    network = StackRef(NETWORK, "dev", "https://api.pulumi.com", "acme")
+    network_config = automation.program_project(network, targets.aws_target(), Path("/venv"))
+    assert "trading-network:upstream_org" not in (network_config / "Pulumi.dev.yaml").read_text()
+
+
+def test_a_rollback_reuses_the_virtualenv_only_when_the_pins_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worktree = tmp_path / "checkout"
+    (worktree / "stacks" / "network").mkdir(parents=True)
+    for name in ("constraints.txt", "pyproject.toml"):
+        (worktree / name).write_bytes((REPO_ROOT / name).read_bytes())
+    stack = StackRef(NETWORK, "dev", "file:///s", work_dir=worktree / "stacks" / "network")
+    assert automation.program_virtualenv(stack, print) == automation.VIRTUALENVS[0].path
+    filled: list[Path] = []
+    monkeypatch.setattr(automation, "_fill", lambda venv, root, log: filled.append(venv.path))
+    (worktree / "constraints.txt").write_text("pulumi==3.0.0\n")  # an older revision's pins
+    assert automation.program_virtualenv(stack, print) == worktree / ".venv"
+    assert filled == [worktree / ".venv"]

@@ -6,10 +6,11 @@ import pytest
 
 from orchestration import backend
 from orchestration.backend import (
-    DEFAULT_BASE,
     LOCAL_PASSPHRASE,
+    STATE_DIR,
     backend_base,
     backend_url,
+    default_base,
     passphrase_env,
 )
 from shared.errors import PlatformError
@@ -17,19 +18,45 @@ from shared.errors import PlatformError
 
 def test_each_environment_has_its_own_state_url() -> None:
     urls = {
-        env: backend_url(backend_base(None, {}), env) for env in ("dev", "staging", "production")
+        env: backend_url(backend_base(None, "local", {}), env)
+        for env in ("dev", "staging", "production")
     }
-    assert urls["production"] == f"{DEFAULT_BASE}/trading-analytics/production"
+    assert urls["production"] == f"{STATE_DIR.as_uri()}/local/trading-analytics/production"
     assert len(set(urls.values())) == 3
-    assert backend_url(backend_base("s3://state-bucket/", {}), "dev") == (
+    assert backend_url(backend_base("s3://state-bucket/", "aws", {}), "dev") == (
         "s3://state-bucket/trading-analytics/dev"
     )
-    assert backend_base(None, {backend.BACKEND_ENV: "gs://b"}) == "gs://b"
-    assert backend_base("s3://flag", {backend.BACKEND_ENV: "gs://env"}) == "s3://flag"
+    assert backend_base(None, "aws", {backend.BACKEND_ENV: "gs://b"}) == "gs://b"
+    assert backend_base("s3://flag", "aws", {backend.BACKEND_ENV: "gs://env"}) == "s3://flag"
+
+
+def test_each_target_has_its_own_default_state() -> None:
+    local, aws = default_base("local"), default_base("aws")
+    assert local != aws and local.startswith(STATE_DIR.as_uri())
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("s3://b?region=eu-west-1", "s3://b/trading-analytics/dev?region=eu-west-1"),
+        (
+            "s3://b/state/?region=eu-west-1&awssdk=v2",
+            "s3://b/state/trading-analytics/dev?region=eu-west-1&awssdk=v2",
+        ),
+        ("gs://bucket", "gs://bucket/trading-analytics/dev"),
+        ("file:///a%20b/state", "file:///a%20b/state/trading-analytics/dev"),
+        ("https://api.pulumi.com", "https://api.pulumi.com"),
+        ("https://pulumi.example.com/", "https://pulumi.example.com"),
+    ],
+)
+def test_the_environment_goes_into_the_path_and_cloud_urls_stay_as_given(
+    base: str, url: str
+) -> None:
+    assert backend_url(base, "dev") == url
 
 
 def test_passphrase_never_prompts() -> None:
-    local = backend_url(DEFAULT_BASE, "dev")
+    local = backend_url(default_base("local"), "dev")
     assert passphrase_env(local, {}) == {"PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
     assert passphrase_env("https://api.pulumi.com", {}) == {}
     assert passphrase_env("s3://b/trading-analytics/dev", {"PULUMI_CONFIG_PASSPHRASE": "x"}) == {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.automation import AutomationEngine
-from orchestration.backend import DEFAULT_BASE, backend_url
+from orchestration.backend import backend_url, default_base
 from orchestration.engine import Deployment, StackRef, revision_message, revision_of
 from orchestration.rollback import choose_revision, resolve
 from orchestration.targets import aws_target
@@ -86,8 +86,16 @@ def test_a_rolled_back_program_imports_the_library_of_its_own_revision(tmp_path:
     engine = AutomationEngine(command=None, target=aws_target())
     checkout = tmp_path / "checkout"
     stack = StackRef(
-        NETWORK, "dev", backend_url(DEFAULT_BASE, "dev"), work_dir=checkout / "stacks" / "network"
+        NETWORK,
+        "dev",
+        backend_url(default_base("aws"), "dev"),
+        work_dir=checkout / "stacks" / "network",
     )
     assert engine._env(stack)["PYTHONPATH"] == str(checkout)
-    current = StackRef(NETWORK, "dev", backend_url(DEFAULT_BASE, "dev"))
+    current = StackRef(NETWORK, "dev", backend_url(default_base("aws"), "dev"))
     assert engine._env(current)["PYTHONPATH"] == str(REPO_ROOT)
+
+
+def test_a_previous_deployment_of_uncommitted_changes_is_refused_in_one_line() -> None:
+    with pytest.raises(PlatformError, match="ran uncommitted changes on top of c1; roll back with"):
+        choose_revision(_history("c2", "c1-dirty", "c0"), "organization/trading-data/dev")

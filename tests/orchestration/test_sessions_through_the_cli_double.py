@@ -7,10 +7,13 @@ what the CLI writes, and what git then reports, is observed as on a user's machi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.support.checkout import Checkout
+from tests.support import pulumi_cli
+from tests.support.checkout import Checkout, make_checkout
 
 pytestmark = pytest.mark.slow
 DESCRIBED = (
@@ -84,10 +87,12 @@ def test_compute_alone_needs_its_upstreams_deployed_first(checkout: Checkout) ->
 def test_local_target_layers_its_provider_config_over_the_stack_file(checkout: Checkout) -> None:
     result = checkout.run("deploy", "dev", "network", "--target", "local")
     assert result.returncode == 0, result.stderr
-    [argv] = _commands(checkout, "up")
-    config_file = argv[argv.index("--config-file") + 1]
-    assert config_file.startswith(str(checkout.path / ".state"))
-    assert "aws:endpoints" in (checkout.path / config_file).read_text()
+    [up] = [call for call in checkout.invocations() if "up" in call["argv"]]
+    project = Path(up["cwd"])
+    assert project.is_relative_to(checkout.path / ".state" / "programs")
+    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
+    assert config["aws:region"] == "us-east-1" and "aws:endpoints" in config
+    assert checkout.dirty() == []
 
 
 def test_smoke_on_the_local_target_fails_in_one_line_at_the_invoke(checkout: Checkout) -> None:
@@ -96,3 +101,71 @@ def test_smoke_on_the_local_target_fails_in_one_line_at_the_invoke(checkout: Che
     smoke = checkout.run("smoke", "dev", "--target", "local")
     assert smoke.returncode == 1
     assert smoke.stderr.startswith("error: ") and "Traceback" not in smoke.stderr
+
+
+def test_deploys_leave_the_checkout_clean_and_rollback_deploys_the_previous_commit(
+    checkout: Checkout,
+) -> None:
+    first = checkout.git("rev-parse", "HEAD")
+    assert checkout.run("deploy", "dev", "--target", "aws").returncode == 0
+    assert checkout.dirty() == [], "stack init's salt stays out of the tracked stack files"
+    (checkout.path / "README.md").write_text("a newer revision\n")
+    second = checkout.commit("a second revision")
+    assert checkout.run("deploy", "dev", "network", "--target", "aws").returncode == 0
+    assert checkout.dirty() == []
+
+    rollback = checkout.run("rollback", "dev", "network", "--target", "aws")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert f"rollback: organization/trading-network/dev to {first}" in rollback.stdout
+    assert "verified: every output compute reads is still exported" in rollback.stdout
+    messages = [argv[argv.index("--message") + 1] for argv in _commands(checkout, "up")]
+    assert messages[-2:] == [
+        f"trading-analytics deploy rev={second}",
+        f"trading-analytics rollback rev={first}",
+    ]
+    last = pulumi_cli.programs(checkout.double)[-1]
+    assert last["stack"] == "organization/trading-network/dev"
+    assert "trading-rollback-" in last["program"], "the rollback ran the worktree's program"
+    assert checkout.dirty() == []
+    assert "trading-rollback-" not in checkout.git("worktree", "list")
+
+
+def test_a_cli_failure_is_one_line_naming_the_stack(checkout: Checkout) -> None:
+    # gocloud rejects the unknown option: the CLI fails before any stack is read.
+    result = checkout.run(
+        "outputs",
+        "dev",
+        "--target",
+        "aws",
+        "--backend",
+        "s3://b?bogus=1",
+        env={"PULUMI_CONFIG_PASSPHRASE": "not prompted"},
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: organization/trading-network/dev: open bucket s3://b/")
+    assert "unknown query parameter 'bogus'" in line
+
+
+def test_stacks_of_the_other_target_are_refused(checkout: Checkout, tmp_path: Path) -> None:
+    shared = (tmp_path / "one-state").as_uri()
+    checkout.env["PULUMI_CONFIG_PASSPHRASE"] = "not prompted"
+    assert (
+        checkout.run("deploy", "dev", "network", "--target", "aws", "--backend", shared).returncode
+        == 0
+    )
+    local = checkout.run("preview", "dev", "network", "--target", "local", "--backend", shared)
+    assert local.returncode == 1
+    assert "created by a --target aws run; this run is --target local" in local.stdout
+    assert checkout.run("deploy", "dev", "network", "--target", "local").returncode == 0, (
+        "by default each target has state of its own"
+    )
+
+
+def test_a_path_with_a_space_works(tmp_path: Path) -> None:
+    spaced = make_checkout(tmp_path, "my checkout")
+    result = spaced.run("deploy", "dev", "network", "--target", "aws")
+    assert result.returncode == 0, result.stderr
+    state = spaced.path / ".state" / "aws" / "trading-analytics" / "dev" / ".pulumi"
+    assert state.is_dir()
+    assert not list(spaced.path.rglob("*%20*")), "no percent-encoded directory"

@@ -39,7 +39,8 @@ each behaviour comes from (pulumi/pulumi at v3.27x unless noted):
 Not modelled: real resource providers (the program runs under Pulumi's mock runtime with a small
 fake AWS: ids, ARNs, invokes), diffs between inputs (an update re-registering the same resources
 reports them as `same`), secrets encryption, and Pulumi Cloud's own API beyond the URL rule above.
-Every invocation is appended to `root/invocations.jsonl` (argv, cwd, selected environment).
+Every invocation is appended to `root/invocations.jsonl` (argv, cwd, backend), and every program
+run to `root/programs.jsonl` (stack, program directory).
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def install(root: Path) -> Path:
 def invocations(root: Path) -> list[dict[str, Any]]:
     """Every call the double answered, in order."""
     log = root / "invocations.jsonl"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def programs(root: Path) -> list[dict[str, Any]]:
+    """Every program the double ran: the stack, and the directory it ran from."""
+    log = root / "programs.jsonl"
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]

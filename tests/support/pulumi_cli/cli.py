@@ -528,6 +528,8 @@ class Cli:
         self, project: dict[str, Any], stack: StackState, parsed: Parsed
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         python = _virtualenv_python(self.cwd, project.get("runtime"))
+        # `main` moves the program away from Pulumi.yaml (workspace.Project.Main).
+        program_dir = (self.cwd / str(project.get("main") or ".")).resolve()
         config_file = Path(parsed.one("--config-file") or self.cwd / f"Pulumi.{stack.name}.yaml")
         document = yaml.safe_load(config_file.read_text()) if config_file.exists() else None
         config = {}
@@ -544,12 +546,14 @@ class Cli:
         result = subprocess.run(
             [str(python), str(PACKAGE / "program_host.py")],
             input=json.dumps(request),
-            cwd=self.cwd,
+            cwd=program_dir,
             env=self.environ,
             capture_output=True,
             text=True,
             check=False,
         )
+        with (self.root / "programs.jsonl").open("a") as log:
+            log.write(json.dumps({"stack": stack.fqn, "program": str(program_dir)}) + "\n")
         if result.returncode != 0:
             lines = [line for line in result.stderr.splitlines() if line.strip()]
             raise CliError(
