@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 from pulumi import automation as auto
+from pulumi._version import version as sdk_version
 
 from orchestration.backend import STATE_DIR, passphrase_env
 from orchestration.engine import (
@@ -38,13 +39,14 @@ LOCAL_CLI_ROOT = REPO_ROOT / ".pulumi"
 # The guardrails, enforced by the engine on every preview and update (mandatory).
 POLICY_PACK = REPO_ROOT / "policy_pack"
 PROGRAMS_DIR = STATE_DIR / "programs"
-INSTALL_HINT = (
-    "install it (see 'Download & install Pulumi' in the Pulumi docs) or re-run with --install-cli"
+INSTALL_BY_HAND = (
+    "install it by hand (see 'Download & install Pulumi' in the Pulumi docs: "
+    "curl -fsSL https://get.pulumi.com | sh) and put it on PATH"
 )
 
 
-def find_cli(install: bool = False) -> Any:
-    """The Pulumi CLI as a PulumiCommand: on PATH, in .pulumi/, or installed there on request."""
+def find_cli(install: bool = True, log: OnOutput = print) -> Any:
+    """The Pulumi CLI as a PulumiCommand: on PATH, in .pulumi/, or installed there now."""
     local = LOCAL_CLI_ROOT / "bin" / "pulumi"
     try:
         if shutil.which("pulumi"):
@@ -55,15 +57,17 @@ def find_cli(install: bool = False) -> Any:
         raise PlatformError(f"the Pulumi CLI did not run: {error}") from None
     if not install:
         raise PlatformError(
-            f"the Pulumi CLI was not found on PATH or in .pulumi/bin; {INSTALL_HINT}"
+            "the Pulumi CLI was not found on PATH or in .pulumi/bin (and --no-install-cli was "
+            f"given); {INSTALL_BY_HAND}"
         )
+    log(f"the Pulumi CLI was not found; installing v{sdk_version} into .pulumi/ (once) ...")
     try:
-        # The installer downloads the CLI version that matches this SDK.
-        return auto.PulumiCommand.install(root=str(LOCAL_CLI_ROOT))
+        # The Automation API's installer: the CLI version that matches this SDK.
+        return auto.PulumiCommand.install(root=str(LOCAL_CLI_ROOT), version=sdk_version)
     except Exception as error:  # URLError, HTTPError, OSError: one line for all
         raise PlatformError(
             f"could not install the Pulumi CLI into .pulumi/ ({type(error).__name__}: {error}); "
-            "install it yourself (see 'Download & install Pulumi' in the Pulumi docs)"
+            f"{INSTALL_BY_HAND}"
         ) from None
 
 

@@ -47,7 +47,7 @@ from shared.settings import DEFAULT_ORGANIZATION
 class Runtime:
     """What talks to the outside world; tests swap in a fake engine and no emulator."""
 
-    find_cli: Callable[[bool], Any]
+    find_cli: Callable[[bool, Callable[[str], None]], Any]
     engine_for: Callable[[Any, Target, Callable[[str], None]], Engine]
     start_local: Callable[[Callable[[str], None]], str]
     clients_for: Callable[[Target], Callable[[str], Any]]
@@ -106,9 +106,10 @@ def parser() -> argparse.ArgumentParser:
             help="stack organization (self-managed backends: 'organization')",
         )
         sub.add_argument(
-            "--install-cli",
-            action="store_true",
-            help="install the Pulumi CLI into .pulumi/ when it is missing",
+            "--no-install-cli",
+            dest="install_cli",
+            action="store_false",
+            help="fail instead of installing the Pulumi CLI into .pulumi/ when it is missing",
         )
         return sub
 
@@ -194,7 +195,7 @@ class Run:
     def connect(self) -> tuple[Engine, Target]:
         """The engine and the target it acts on; dry runs never get here."""
         # The CLI first: without one, fail in seconds and start nothing.
-        command = self.runtime.find_cli(self.args.install_cli)
+        command = self.runtime.find_cli(self.args.install_cli, self.console.line)
         if self.args.target == "aws":
             target = targets.aws_target()
         else:

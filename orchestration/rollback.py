@@ -13,7 +13,6 @@ from orchestration.plan import dependents
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT, Layer
 
-
 # Marks a deployment made from a checkout with uncommitted changes.
 DIRTY = "-dirty"
 

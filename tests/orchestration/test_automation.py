@@ -10,12 +10,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi._version import version as sdk_version
+from pulumi.automation import _cmd as auto_cmd
 
 from orchestration import automation, targets
 from orchestration.engine import StackRef
 from shared.errors import PlatformError
 from shared.layers import COMPUTE, DATA, LAYERS, NETWORK, REPO_ROOT
+from tests.support import pulumi_cli
 from tests.support.processes import python
+
+
+def _path_without_pulumi() -> str:
+    entries = os.environ["PATH"].split(os.pathsep)
+    return os.pathsep.join(p for p in entries if not (Path(p) / "pulumi").exists())
 
 
 def test_missing_cli_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,8 +32,9 @@ def test_missing_cli_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(PlatformError) as caught:
         automation.find_cli(install=False)
     assert str(caught.value) == (
-        "the Pulumi CLI was not found on PATH or in .pulumi/bin; install it (see 'Download & "
-        "install Pulumi' in the Pulumi docs) or re-run with --install-cli"
+        "the Pulumi CLI was not found on PATH or in .pulumi/bin (and --no-install-cli was given);"
+        " install it by hand (see 'Download & install Pulumi' in the Pulumi docs: curl -fsSL "
+        "https://get.pulumi.com | sh) and put it on PATH"
     )
 
 
@@ -34,15 +43,42 @@ def test_install_cli_that_cannot_download_says_so(
 ) -> None:
     # The real installer, which downloads: the suite's loopback guard makes it fail here as
     # it does on any machine without internet.
-    monkeypatch.setenv(
-        "PATH",
-        os.pathsep.join(
-            p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "pulumi").exists()
-        ),
-    )
+    monkeypatch.setenv("PATH", _path_without_pulumi())
     monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
     with pytest.raises(PlatformError, match=r"could not install the Pulumi CLI into \.pulumi/"):
-        automation.find_cli(install=True)
+        automation.find_cli(install=True, log=lambda _line: None)
+
+
+def test_a_missing_cli_is_installed_into_dot_pulumi_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Automation API's own installer, with its download answered here: the install script it
+    # fetches is a stand-in that puts the CLI double where the real script puts the CLI.
+    source = pulumi_cli.install(tmp_path / "double")
+    calls = tmp_path / "install-args"
+
+    def download(url: str, path: str) -> None:
+        assert url == "https://get.pulumi.com/install.sh"
+        Path(path).write_text(
+            "#!/bin/sh\n"
+            f'echo "$@" > {calls}\n'
+            'while [ $# -gt 0 ]; do [ "$1" = --install-root ] && root=$2; shift; done\n'
+            f'mkdir -p "$root/bin" && cp {source} "$root/bin/pulumi"\n'
+        )
+
+    monkeypatch.setattr(auto_cmd, "_download_to_file", download)
+    monkeypatch.setenv("PATH", _path_without_pulumi())
+    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
+    said: list[str] = []
+    command = automation.find_cli(install=True, log=said.append)
+    assert command.command == str(tmp_path / ".pulumi" / "bin" / "pulumi")
+    assert str(command.version) == str(sdk_version)
+    assert said == [
+        f"the Pulumi CLI was not found; installing v{sdk_version} into .pulumi/ (once) ..."
+    ]
+    assert f"--install-root {tmp_path / '.pulumi'} --version {sdk_version}" in calls.read_text()
+    # Found there the next time, without installing again.
+    assert automation.find_cli(install=False).command == command.command
 
 
 def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
@@ -51,7 +87,7 @@ def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
     env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
     state = REPO_ROOT / ".state" / "emulator.json"
     before = state.exists()
-    result = python("-m", "orchestration", "deploy", "dev", env=env)
+    result = python("-m", "orchestration", "deploy", "dev", "--no-install-cli", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("error: the Pulumi CLI was not found")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -93,3 +93,19 @@ def test_user_mistakes_get_one_line(harness: Harness, argv: list[str], message: 
     result = harness.run(*argv)
     assert result.code == 1
     assert result.err.count("\n") == 1 and message in result.err
+
+
+def test_dry_runs_print_the_backend_each_environment_really_uses(harness: Harness) -> None:
+    s3 = harness.run("deploy", "dev", "--dry-run", "--backend", "s3://b?region=eu-west-1")
+    assert "backend: s3://b/trading-analytics/dev?region=eu-west-1" in s3.out
+    cloud = harness.run(
+        "deploy", "dev", "--dry-run", "--backend", "https://api.pulumi.com", "--org", "acme"
+    )
+    assert "backend: https://api.pulumi.com\n" in cloud.out
+    for layer in ("network", "data", "compute"):
+        assert f"acme/trading-{layer}/dev" in cloud.out
+    local = harness.run("deploy", "dev", "--dry-run", "--target", "local").out
+    aws = harness.run("deploy", "dev", "--dry-run", "--target", "aws").out
+    backend = [line for line in local.splitlines() if "backend:" in line]
+    assert backend and backend[0] not in aws
+    assert "/.state/local/" in backend[0]

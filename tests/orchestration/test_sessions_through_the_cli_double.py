@@ -169,3 +169,27 @@ def test_a_path_with_a_space_works(tmp_path: Path) -> None:
     state = spaced.path / ".state" / "aws" / "trading-analytics" / "dev" / ".pulumi"
     assert state.is_dir()
     assert not list(spaced.path.rglob("*%20*")), "no percent-encoded directory"
+
+
+def test_every_session_on_the_local_target(checkout: Checkout) -> None:
+    first = checkout.git("rev-parse", "HEAD")
+
+    def run(*args: str) -> str:
+        result = checkout.run(*args, "--target", "local")
+        assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+        assert result.stdout.startswith("target: local AWS emulator")
+        return result.stdout
+
+    run("deploy", "dev")
+    assert "data-processor-dev-us-east-1" in run("outputs", "dev")
+    run("preview", "dev")
+    run("drift", "dev")
+    (checkout.path / "README.md").write_text("a newer revision\n")
+    checkout.commit("a second revision")
+    run("deploy", "dev", "data")
+    assert f"rollback: organization/trading-data/dev to {first}" in run("rollback", "dev", "data")
+    run("destroy", "dev")
+    assert "(not deployed)" in run("outputs", "dev")
+    assert checkout.dirty() == []
+    backends = {call["backend"] for call in checkout.invocations() if call["backend"]}
+    assert backends == {f"{(checkout.path / '.state' / 'local').as_uri()}/trading-analytics/dev"}

@@ -27,7 +27,7 @@ class Harness:
     cli_checked: list[bool]
 
     def runtime(self, clients: Callable[[str], Any] | None = None) -> cli.Runtime:
-        def find_cli(install: bool) -> object:
+        def find_cli(install: bool, _log: Callable[[str], None]) -> object:
             self.cli_checked.append(install)
             return object()
 
