@@ -193,3 +193,20 @@ def test_every_session_on_the_local_target(checkout: Checkout) -> None:
     assert checkout.dirty() == []
     backends = {call["backend"] for call in checkout.invocations() if call["backend"]}
     assert backends == {f"{(checkout.path / '.state' / 'local').as_uri()}/trading-analytics/dev"}
+
+
+def test_pulumi_cloud_takes_the_organization_and_the_base_url_as_given(
+    checkout: Checkout,
+) -> None:
+    cloud = ("--target", "aws", "--backend", "https://api.pulumi.com", "--org", "acme")
+    checkout.env["PULUMI_ACCESS_TOKEN"] = "pul-test"
+    result = checkout.run("deploy", "dev", *cloud)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stacks = {argv[argv.index("--stack") + 1] for argv in _commands(checkout, "up")}
+    assert stacks == {f"acme/trading-{layer}/dev" for layer in ("network", "data", "compute")}
+    assert {call["backend"] for call in checkout.invocations() if call["backend"]} == {
+        "https://api.pulumi.com"
+    }
+    # compute's StackReferences read acme/..., or its deploy would have failed above.
+    outputs = checkout.run("outputs", "dev", *cloud)
+    assert "data-processor-dev-us-east-1" in outputs.stdout

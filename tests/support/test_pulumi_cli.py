@@ -78,3 +78,15 @@ def test_missing_stacks_unknown_flags_and_held_locks_fail_as_the_cli_does(
     (lock / "other.json").write_text("{}")
     with pytest.raises(auto.errors.ConcurrentUpdateError):
         stack.up(color="never")
+
+
+def test_config_is_read_and_written_in_the_project_stack_file(
+    checkout: Checkout, tmp_path: Path
+) -> None:
+    workspace = _workspace(checkout, tmp_path / "s")
+    stack = auto.Stack.create("organization/trading-network/dev", workspace)
+    stack.set_config("az_count", auto.ConfigValue("3"))
+    assert stack.get_config("az_count").value == "3"
+    assert stack.get_all_config()["aws:region"].value == "us-east-1"
+    stack_file = checkout.path / "stacks" / "network" / "Pulumi.dev.yaml"
+    assert "trading-network:az_count: '3'" in stack_file.read_text()

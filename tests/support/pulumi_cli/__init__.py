@@ -27,7 +27,9 @@ each behaviour comes from (pulumi/pulumi at v3.27x unless noted):
 - `stack history --json`: newest first, `--page-size` default 10 and `--page` default 1
   (pkg/cmd/pulumi/stack/stack_history.go; pkg/backend/diy/state.go getHistory reverses the
   name-sorted files); times as "%Y-%m-%dT%H:%M:%S.000Z".
-- `stack output --json [--show-secrets]`, `stack tag set/get/ls`, `stack ls --json`.
+- `stack output --json [--show-secrets]`, `stack tag set/get/ls`, `stack ls --json`; `config`,
+  `config get/set` read and write the project stack file in the program directory
+  (pkg/cmd/pulumi/config/config.go).
 - `up`, `preview`, `refresh --preview-only`, `destroy`: a held lock fails with "the stack is
   currently locked by 1 lock(s)" (pkg/backend/diy/lock.go); the program runs in the virtualenv
   its Pulumi.yaml names, resolved relative to the program directory (the Python language host,

@@ -62,6 +62,9 @@ FLAGS: dict[str, dict[str, bool]] = {
         "--page-size": True,
         "--page": True,
     },
+    "config": {"--stack": True, "--json": False, "--show-secrets": False},
+    "config get": {"--stack": True, "--json": False, "--path": False},
+    "config set": {"--stack": True, "--path": False, "--secret": False, "--plaintext": False},
     "stack tag set": {"--stack": True},
     "stack tag get": {"--stack": True},
     "stack tag ls": {"--stack": True, "--json": False},
@@ -100,6 +103,10 @@ class Parsed:
 
 
 def parse(argv: list[str]) -> Parsed:
+    # cobra: everything after a bare "--" is an argument, never a flag.
+    after: list[str] = []
+    if "--" in argv:
+        argv, after = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
     words = [a for a in argv if not a.startswith("-")]
     # Longest known command prefix of the leading words: "stack tag set", "stack", "up", ...
     command = ""
@@ -127,7 +134,7 @@ def parse(argv: list[str]) -> Parsed:
             raise CliError(f"unknown flag: {name}")
         value = inline if inline or not allowed[name] else next(items, "")
         flags.setdefault(name, []).append(value)
-    return Parsed(command, positional, flags)
+    return Parsed(command, positional + after, flags)
 
 
 # ---- backends ---------------------------------------------------------------------------------
@@ -411,6 +418,43 @@ class Cli:
         if size > 0:
             entries = entries[(page - 1) * size : page * size]
         print(json.dumps(entries))
+        return 0
+
+    # ---- config: the project stack file in the program directory ---------------------------
+
+    def _config_file(self, parsed: Parsed) -> tuple[Path, dict[str, Any], str]:
+        stack = self._stack(parsed)
+        stack.load()
+        path = self.cwd / f"Pulumi.{stack.name}.yaml"
+        document = (yaml.safe_load(path.read_text()) if path.exists() else None) or {}
+        return path, document, str(_project(self.cwd)["name"])
+
+    def cmd_config(self, parsed: Parsed) -> int:
+        _path, document, _project_name = self._config_file(parsed)
+        values = document.get("config") or {}
+        print(json.dumps({k: {"value": v, "secret": False} for k, v in values.items()}))
+        return 0
+
+    def cmd_config_get(self, parsed: Parsed) -> int:
+        _path, document, project = self._config_file(parsed)
+        key = parsed.positional[0]
+        full = key if ":" in key else f"{project}:{key}"
+        values = document.get("config") or {}
+        if full not in values:
+            raise CliError(
+                f"configuration key '{full}' not found for stack '{parsed.one('--stack')}'"
+            )
+        value = values[full]
+        shown = json.dumps({"value": value, "secret": False}) if parsed.has("--json") else value
+        print(shown)
+        return 0
+
+    def cmd_config_set(self, parsed: Parsed) -> int:
+        path, document, project = self._config_file(parsed)
+        key, value = parsed.positional[:2]
+        full = key if ":" in key else f"{project}:{key}"
+        document.setdefault("config", {})[full] = value
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
         return 0
 
     def cmd_stack_tag_set(self, parsed: Parsed) -> int:
