@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi import automation as auto
 from pulumi._version import version as sdk_version
 from pulumi.automation import _cmd as auto_cmd
 
 from orchestration import automation, targets
-from orchestration.engine import StackRef
+from orchestration.engine import StackRef, revision_message
 from shared.errors import PlatformError
 from shared.layers import COMPUTE, DATA, LAYERS, NETWORK, REPO_ROOT
 from tests.support import pulumi_cli
+from tests.support.checkout import make_checkout
 from tests.support.processes import python
 
 
@@ -189,3 +191,34 @@ def test_a_rollback_reuses_the_virtualenv_only_when_the_pins_are_the_same(
     (worktree / "constraints.txt").write_text("pulumi==3.0.0\n")  # an older revision's pins
     assert automation.program_virtualenv(stack, print) == worktree / ".venv"
     assert filled == [worktree / ".venv"]
+
+
+@pytest.mark.slow
+def test_history_is_read_newest_first_across_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The adapter itself, in-process, on a checkout's program, through the CLI double.
+    checkout = make_checkout(tmp_path)
+    monkeypatch.setattr(automation, "PROGRAMS_DIR", tmp_path / "programs")
+    monkeypatch.setattr(
+        automation,
+        "VIRTUALENVS",
+        (automation.Virtualenv(checkout.path / ".venv", ".", ""), automation.VIRTUALENVS[1]),
+    )
+    monkeypatch.setattr(automation, "POLICY_PACK", checkout.path / "policy_pack")
+    monkeypatch.setattr(automation, "HISTORY_PAGE", 2)
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
+    engine = automation.AutomationEngine(
+        auto.PulumiCommand(root=str(checkout.double)), targets.aws_target(), lambda _line: None
+    )
+    state = tmp_path / "state"
+    stack = StackRef(NETWORK, "dev", state.as_uri(), work_dir=checkout.path / "stacks" / "network")
+    for revision in ("c1", "c2", "c3"):
+        engine.up(stack, message=revision_message("deploy", revision), on_output=lambda _l: None)
+    assert [d.revision for d in engine.history(stack)] == ["c3", "c2", "c1"]
+    pages = [
+        argv[argv.index("--page") + 1]
+        for argv in (call["argv"] for call in checkout.invocations())
+        if "history" in argv and argv[argv.index("--page-size") + 1] == "2"
+    ]
+    assert pages == ["1", "2"]
