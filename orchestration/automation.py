@@ -173,7 +173,13 @@ class AutomationEngine:
                 raise
             handle = auto.Stack.create(stack.name, workspace)
             # Which target made it: a run against the other one is refused (see below).
-            handle.set_tag(TARGET_TAG, self.target.name)
+            try:
+                handle.set_tag(TARGET_TAG, self.target.name)
+            except auto.errors.CommandError as error:  # a backend without stack tags
+                self.log(
+                    f"{stack.name}: could not record its target ({_last_error_line(str(error))});"
+                    " runs with the other target are not refused for it"
+                )
             return handle
         self._check_target(stack, handle)
         return handle

@@ -210,3 +210,16 @@ def test_pulumi_cloud_takes_the_organization_and_the_base_url_as_given(
     # compute's StackReferences read acme/..., or its deploy would have failed above.
     outputs = checkout.run("outputs", "dev", *cloud)
     assert "data-processor-dev-us-east-1" in outputs.stdout
+
+
+def test_a_backend_without_stack_tags_still_deploys_saying_what_is_not_guarded(
+    checkout: Checkout,
+) -> None:
+    result = checkout.run(
+        "deploy", "dev", "network", "--target", "aws", env={"PULUMI_DOUBLE_NO_TAGS": "1"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "organization/trading-network/dev: could not record its target (stack tags are not "
+        "supported by this backend); runs with the other target are not refused for it"
+    ) in result.stdout

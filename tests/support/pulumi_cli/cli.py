@@ -458,6 +458,8 @@ class Cli:
         return 0
 
     def cmd_stack_tag_set(self, parsed: Parsed) -> int:
+        if self.environ.get("PULUMI_DOUBLE_NO_TAGS"):  # as a backend or CLI without stack tags
+            raise CliError("stack tags are not supported by this backend")
         stack = self._stack(parsed)
         data = stack.load()
         key, value = parsed.positional[:2]
