@@ -12,19 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared.outputs import DESCRIBED
 from tests.support import pulumi_cli
 from tests.support.checkout import Checkout, make_checkout
 
 pytestmark = pytest.mark.slow
-DESCRIBED = (
-    "lambda_function_name",
-    "lambda_function_arn",
-    "dynamodb_table_name",
-    "s3_bucket_name",
-    "vpc_id",
-    "log_group_name",
-    "environment",
-)
 
 
 def _commands(checkout: Checkout, verb: str) -> list[list[str]]:
