@@ -215,3 +215,21 @@ def test_a_backend_without_stack_tags_still_deploys_saying_what_is_not_guarded(
         "organization/trading-network/dev: could not record its target (stack tags are not "
         "supported by this backend); runs with the other target are not refused for it"
     ) in result.stdout
+
+
+def test_rollback_refuses_a_previous_deployment_of_uncommitted_changes(
+    checkout: Checkout,
+) -> None:
+    first = checkout.git("rev-parse", "HEAD")
+    (checkout.path / "README.md").write_text("not committed\n")
+    assert checkout.run("deploy", "dev", "network", "--target", "aws").returncode == 0
+    checkout.commit("now committed")
+    assert checkout.run("deploy", "dev", "network", "--target", "aws").returncode == 0
+    rollback = checkout.run("rollback", "dev", "network", "--target", "aws")
+    assert rollback.returncode == 1
+    [line] = rollback.stderr.splitlines()
+    assert line == (
+        "error: organization/trading-network/dev's previous deployment ran uncommitted changes "
+        f"on top of {first[:12]}; roll back with --to GIT_REF naming a commit that holds what "
+        "you want back"
+    )
