@@ -2,7 +2,14 @@
 
 - AWS requests for one trade and for 1,000 distinct trades (botocore event hooks count them);
 - throughput of the handler against a minimal boto3 loop doing the same writes, as a ratio;
-- cold import of the handler module against a bare `import boto3`, as a ratio.
+- cold import of the handler module against a bare `import boto3`, as a ratio;
+- contention: 16 concurrent invokers (separate processes, each a warm container) x 3 batches x
+  100 trades, on one symbol and on ten, as direct invokes and as Kinesis events, against a
+  moto server whose DynamoDB requests are serialised (tests/support/serial_moto.py says why:
+  moto's threaded server restores a whole-table snapshot when a transaction is cancelled,
+  erasing other threads' writes, where DynamoDB applies each request atomically). Reported:
+  invocations that raised, records a stream response failed, trades/s, AWS requests per trade,
+  whether every rollup read back is exact, and one symbol's throughput over ten symbols'.
 Exits 1 when a budget is exceeded.
 """
 
@@ -26,19 +33,36 @@ FUNCTION_DIR = REPO / "functions" / "data_processor"
 # Lambda puts the package root on sys.path; so does this benchmark.
 sys.path.insert(0, str(FUNCTION_DIR))
 
+from tests.support.contention import SHAPES, Contention, contend  # noqa: E402
 from tests.support.faults import RequestCounter  # noqa: E402
-from tests.support.moto_aws import BUCKET, TABLE, create_resources, install  # noqa: E402
+from tests.support.moto_aws import (  # noqa: E402
+    BUCKET,
+    QUEUE_URL,
+    TABLE,
+    create_resources,
+    install,
+)
+from tests.support.serial_moto import serial_moto_server  # noqa: E402
 
 ENVIRONMENT = {
     "TABLE_NAME": TABLE,
     "BUCKET_NAME": BUCKET,
     "ENVIRONMENT": "dev",
+    "FAILURE_QUEUE_URL": QUEUE_URL,
+    # The benchmark's trades carry a fixed date; the window is not what is measured.
+    "TRADE_MAX_AGE_HOURS": str(24 * 365 * 10),
+    "TRADE_MAX_AHEAD_SECONDS": "300",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
 }
 BATCH_SIZE = 1000
 IMPORT_RUNS = 15
+# The issue's measurement: 16 invokers x 3 batches x 100 trades.
+INVOKERS, BATCHES, CONTENTION_BATCH = 16, 3, 100
+MAX_REQUESTS_PER_TRADE = 0.06
+# A hot symbol may cost some throughput against a spread load, not most of it.
+MIN_HOT_OVER_SPREAD = 0.70
 # The handler reads its configuration when imported, as at a Lambda cold start.
 os.environ.update(ENVIRONMENT)
 
@@ -76,7 +100,7 @@ def with_fresh_cloud(work: Callable[[Any, Any], float | int]) -> float | int:
     with mock_aws():
         session = boto3.session.Session()
         dynamodb, s3 = session.client("dynamodb"), session.client("s3")
-        create_resources(dynamodb, s3)
+        create_resources(dynamodb, s3, session.client("sqs"))
         return work(dynamodb, s3)
 
 
@@ -189,8 +213,61 @@ def measure() -> list[Row]:
     ]
 
 
+def contention() -> list[Row]:
+    with serial_moto_server() as url:
+        runs = {
+            (shape, symbols): contend(
+                url,
+                invokers=INVOKERS,
+                batches=BATCHES,
+                size=CONTENTION_BATCH,
+                symbols=symbols,
+                shape=shape,
+            )
+            for shape in SHAPES
+            for symbols in (1, 10)
+        }
+    rows: list[Row] = []
+    for shape in SHAPES:
+        for symbols in (1, 10):
+            rows.extend(_contention_rows(runs[shape, symbols]))
+        hot, spread = runs[shape, 1], runs[shape, 10]
+        ratio = hot.trades_per_second / spread.trades_per_second
+        rows.append(
+            Row(
+                f"{shape}: one symbol / ten symbols trades/s",
+                f"{ratio:.2f}x",
+                f">= {MIN_HOT_OVER_SPREAD:.2f}x",
+                ratio >= MIN_HOT_OVER_SPREAD,
+            )
+        )
+    return rows
+
+
+def _contention_rows(run: Contention) -> list[Row]:
+    label = f"{run.shape}, {run.invokers} invokers, {run.symbols} symbol(s)"
+    rows = [
+        Row(f"{label}: invocations raised", str(run.raised), "0", run.raised == 0),
+        Row(f"{label}: trades/s (moto)", f"{run.trades_per_second:,.0f}"),
+        Row(
+            f"{label}: AWS requests/trade",
+            f"{run.requests_per_trade:.3f}",
+            f"<= {MAX_REQUESTS_PER_TRADE}",
+            run.requests_per_trade <= MAX_REQUESTS_PER_TRADE,
+        ),
+        Row(f"{label}: rollups exact", "yes" if run.exact else "no", "yes", run.exact),
+    ]
+    if run.shape == "kinesis":
+        rows.insert(
+            1, Row(f"{label}: records failed", str(run.failed_records), "0", not run.failed_records)
+        )
+    for mismatch in run.mismatches:
+        print(f"rollup mismatch ({label}): {mismatch}", file=sys.stderr)
+    return rows
+
+
 def main() -> int:
-    rows = measure()
+    rows = measure() + contention()
     width = max(len(r.metric) for r in rows)
     print(f"{'metric':<{width}}  {'value':>10}  {'budget':>9}  result")
     for r in rows:

@@ -8,9 +8,10 @@ from typing import Any
 PolicyDocument = dict[str, Any]
 
 # What the data processor does to its table (functions/data_processor/trade_analytics/store.py):
-# consistent BatchGetItem of rollups, and TransactWriteItems of conditional Puts, which AWS
-# authorises as dynamodb:PutItem per item (DynamoDB guide, "Using IAM with transactions").
-TABLE_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:PutItem")
+# TransactWriteItems of conditional Puts, which AWS authorises as dynamodb:PutItem per item
+# (DynamoDB guide, "Using IAM with transactions"). It never reads: its rollup shards' state is
+# its own, and a cancelled Put returns the existing item (ReturnValuesOnConditionCheckFailure).
+TABLE_ACTIONS = ("dynamodb:PutItem",)
 # Archive objects are written whole and never read back by the function.
 ARCHIVE_ACTIONS = ("s3:PutObject",)
 # Log group is created by the stack with its retention, so the function never creates one.

@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from trade_analytics.archive import Archive
 from trade_analytics.config import Settings
-from trade_analytics.processor import Processor
+from trade_analytics.processor import Processor, deadline_from
 from trade_analytics.store import TradeStore
 
 # Read at cold start: a missing variable fails the container's init, naming the variable.
@@ -31,11 +31,15 @@ def processor() -> Processor:
     """Clients are made on first use, once per container: cold import stays cheap."""
     session = boto3.session.Session()
     return Processor(
+        # The store is this container's rollup writer (store.py): one per execution environment.
         TradeStore(
             session.client("dynamodb", config=AWS_CONFIG), SETTINGS.table_name, SETTINGS.environment
         ),
         Archive(session.client("s3", config=AWS_CONFIG), SETTINGS.bucket_name),
         SETTINGS.environment,
+        SETTINGS.window,
+        queue=session.client("sqs", config=AWS_CONFIG),
+        failure_queue_url=SETTINGS.failure_queue_url,
     )
 
 
@@ -43,18 +47,25 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     request_id = getattr(context, "aws_request_id", None)
     try:
-        outcome = processor().process(event)
+        # Lambda retries a failed asynchronous invocation with the same request id, so the id
+        # tells a retry's trades from a second delivery of them (store.py).
+        outcome = processor().process(
+            event, delivery=request_id or "", deadline=deadline_from(context)
+        )
     except Exception as error:
         _log("ERROR", request_id, started, error=f"{type(error).__name__}: {error}")
         raise  # Lambda retries the invocation; the write order makes that safe
     response = outcome.response
+    troubled = outcome.error or outcome.counts["conflicts"]
     _log(
-        "INFO",
+        "WARNING" if troubled else "INFO",
         request_id,
         started,
-        status=response["status"],
-        counts=response["counts"],
+        source="kinesis" if "batchItemFailures" in response else "invoke",
+        status=response.get("status"),
+        counts=outcome.counts,
         archive_objects=outcome.archive_objects,
+        **({"error": outcome.error} if outcome.error else {}),
     )
     return response
 

@@ -6,6 +6,9 @@ start would; import it before `handler`.
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,15 +18,21 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from trade_analytics.queries import daily_rollup
 
 from tests.support import moto_aws
-from tests.support.moto_aws import BUCKET, TABLE, create_resources
+from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE, create_resources
 
+# The suite's trades carry fixed dates from November 2026: the window (TRADE_MAX_AGE_HOURS) is
+# ten years wide to keep them valid; tests of the window itself narrow it (test_validation.py).
 os.environ.update(
     {
         "TABLE_NAME": TABLE,
         "BUCKET_NAME": BUCKET,
         "ENVIRONMENT": "dev",
+        "FAILURE_QUEUE_URL": QUEUE_URL,
+        "TRADE_MAX_AGE_HOURS": str(24 * 365 * 10),
+        "TRADE_MAX_AHEAD_SECONDS": "300",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -43,6 +52,7 @@ __all__ = [
     "handler_clients",
     "in_process_cloud",
     "invoke",
+    "kinesis_event",
     "totals",
 ]
 
@@ -55,6 +65,7 @@ class Cloud:
 
     dynamodb: Any
     s3: Any
+    sqs: Any = None
 
     def items(self) -> list[dict[str, Any]]:
         pages = self.dynamodb.get_paginator("scan").paginate(TableName=TABLE, ConsistentRead=True)
@@ -65,6 +76,20 @@ class Cloud:
             TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
         ).get("Item")
         return found
+
+    def rollup(self, symbol: str | None, day: str) -> dict[str, Any] | None:
+        """The day's figures as the read path merges them, as strings (None: no trades)."""
+        found = daily_rollup(self.dynamodb, TABLE, symbol, day)
+        return None if found is None else found.as_dict()
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """Every message on the failure queue (received once, not deleted)."""
+        messages: list[dict[str, Any]] = []
+        while True:
+            reply = self.sqs.receive_message(QueueUrl=QUEUE_URL, MaxNumberOfMessages=10)
+            if not reply.get("Messages"):
+                return messages
+            messages.extend(json.loads(m["Body"]) for m in reply["Messages"])
 
     def objects(self) -> dict[str, bytes]:
         listing = self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
@@ -77,8 +102,8 @@ class Cloud:
 def fresh_cloud() -> Cloud:
     """A new table and bucket wherever boto3 points now (in-process moto or a moto server)."""
     session = boto3.session.Session()
-    state = Cloud(session.client("dynamodb"), session.client("s3"))
-    create_resources(state.dynamodb, state.s3)
+    state = Cloud(session.client("dynamodb"), session.client("s3"), session.client("sqs"))
+    create_resources(state.dynamodb, state.s3, state.sqs)
     handler.processor.cache_clear()  # the next invocation is a fresh container's first
     return state
 
@@ -90,14 +115,57 @@ def in_process_cloud() -> Iterator[Cloud]:
         handler.processor.cache_clear()
 
 
-class _Context:
-    aws_request_id = "req-0001"
+_REQUEST_IDS = itertools.count(1)
 
 
-def invoke(event: Any) -> dict[str, Any]:
-    """The handler, called as Lambda calls it."""
-    response: dict[str, Any] = handler.handler(event, _Context())
+class Context:
+    """What the handler reads of Lambda's context object."""
+
+    def __init__(self, request_id: str, remaining_ms: int = 30_000) -> None:
+        self.aws_request_id = request_id
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def invoke(event: Any, request_id: str | None = None) -> dict[str, Any]:
+    """The handler, called as Lambda calls it: each call a new request unless `request_id`
+    repeats one (Lambda's retry of a failed asynchronous invocation keeps its request id)."""
+    context = Context(request_id or f"req-{next(_REQUEST_IDS):04d}")
+    response: dict[str, Any] = handler.handler(event, context)
     return response
+
+
+def kinesis_event(
+    payloads: list[Any], shard: str = "shardId-000000000000", first: int = 1
+) -> dict[str, Any]:
+    """A Lambda event from a Kinesis stream: each payload JSON-encoded (bytes are sent as is)
+    and base64-encoded, with sequence numbers counting from `first`."""
+    records = []
+    for offset, payload in enumerate(payloads):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        sequence = f"{49_600_000_000_000_000_000_000_000_000 + first + offset}"
+        records.append(
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": payload.get("symbol", "_")
+                    if isinstance(payload, dict)
+                    else "_",
+                    "sequenceNumber": sequence,
+                    "data": base64.b64encode(data).decode(),
+                    "approximateArrivalTimestamp": 1795000000.0,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{shard}:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "awsRegion": "us-east-1",
+                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/trades-dev",
+            }
+        )
+    return {"Records": records}
 
 
 def handler_clients() -> tuple[Any, Any]:
@@ -124,7 +192,8 @@ def batch(n: int, symbols: int = 5, days: int = 1) -> dict[str, Any]:
 
 
 def totals(cloud: Cloud) -> tuple[int, Decimal, int]:
-    """(trades counted in rollups, amount summed in rollups, trade records) as stored."""
+    """(trades counted in rollups, amount summed in rollups, trade records) as stored: every
+    writer's shard of every rollup."""
     rollups = [i for i in cloud.items() if i["pk"]["S"].startswith("ROLLUP#")]
     records = [i for i in cloud.items() if i["pk"]["S"].startswith("TRADE#")]
     return (

@@ -21,9 +21,12 @@ _original = dynamodb_models.DynamoDBBackend.transact_write_items
 
 TABLE = "analytics-table-dev-us-east-1"
 BUCKET = "data-archive-dev-us-east-1"
+QUEUE = "trade-failures-dev-us-east-1"
+# moto finds a queue by the last part of its URL, whatever host the URL names.
+QUEUE_URL = f"https://sqs.us-east-1.amazonaws.com/123456789012/{QUEUE}"
 
 
-def create_resources(dynamodb: Any, s3: Any) -> None:
+def create_resources(dynamodb: Any, s3: Any, sqs: Any = None) -> None:
     dynamodb.create_table(
         TableName=TABLE,
         KeySchema=[
@@ -37,6 +40,8 @@ def create_resources(dynamodb: Any, s3: Any) -> None:
         BillingMode="PAY_PER_REQUEST",
     )
     s3.create_bucket(Bucket=BUCKET)
+    if sqs is not None:
+        sqs.create_queue(QueueName=QUEUE)
 
 
 def install() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from hypothesis import strategies as st
+from trade_analytics.validation import TradeWindow
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+# Wide enough for every timestamp the strategies make; the window's own tests narrow it.
+WINDOW = TradeWindow(max_age=timedelta(days=3650), max_ahead=timedelta(minutes=5))
 
 trade_ids = st.from_regex(r"[A-Za-z0-9._:-]{1,64}", fullmatch=True)
 symbols = st.from_regex(r"[A-Z][A-Z0-9]{0,9}", fullmatch=True)

@@ -3,20 +3,29 @@
 Item layout (partition key `pk`, sort key `sk`, both strings):
 
 - trade record: pk `TRADE#<trade_id>`, sk `RECORD`; the normalised trade plus `notional`,
-  `size_bucket`, `trade_date`, `processed_at`, `environment` and `archive_key` (the S3 object
-  holding the counted copy of its payload).
-- daily rollup: pk `ROLLUP#<symbol>`, sk `DAY#<YYYY-MM-DD>` (UTC); `trade_count`,
+  `size_bucket`, `trade_date`, `processed_at`, `environment`, `archive_key` (the S3 object
+  holding the counted copy of its payload), `fingerprint` (what the payload says, to tell a
+  repeat from a conflicting trade under the same id) and `delivery` (the invocation or stream
+  record that committed it, to tell a retry of that delivery from a second delivery).
+- daily rollup shard: pk `ROLLUP#<symbol>#<YYYY-MM-DD>` (UTC day), sk `WRITER#<writer>`; one per
+  writer (a function execution environment: it runs one invocation at a time, so a shard never
+  has two writers at once and never contends). `trade_count`, `buy_quantity`, `sell_quantity`,
   `total_amount`, `total_quantity`, `total_notional`, `min_price`, `max_price`,
-  `vwap_numerator`, `vwap_quantity`, `vwap` and `version` (for optimistic concurrency).
+  `vwap_numerator`, `vwap_quantity`, `vwap` and `version` (the writer's own write counter, a
+  guard against an ambiguous earlier write). The day's figures are the shards merged on read
+  (queries.py): sums add and min/max combine, so the merge is exact in any order.
 
-Trades without a symbol roll up under `ROLLUP#_NO_SYMBOL`; `_` is not a ticker character, so it
-never collides with a real symbol. The trade record's key depends on `trade_id` alone: writing it
-with `attribute_not_exists(pk)` is what makes a trade count once. VWAP = vwap_numerator /
-vwap_quantity over trades that carried both price and quantity.
+Trades without a symbol roll up under `ROLLUP#_NO_SYMBOL#...`; `_` is not a ticker character,
+so it never collides with a real symbol, and `#` is in neither a ticker nor a date. The trade
+record's key depends on `trade_id` alone: writing it with `attribute_not_exists(pk)` is what
+makes a trade count once. VWAP = vwap_numerator / vwap_quantity over trades that carried both
+price and quantity.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal
@@ -56,13 +65,45 @@ def trade_key(trade_id: str) -> Item:
     return {"pk": {"S": f"TRADE#{trade_id}"}, "sk": {"S": "RECORD"}}
 
 
+def fingerprint(trade: Trade) -> str:
+    """What the payload says, independent of how it was spelled (1000 and 1000.0 are alike).
+
+    The timestamp counts only when the payload gave one: a missing timestamp defaults to the time
+    of processing, which differs between a delivery and its retry.
+    """
+    fields = {
+        key: value
+        for key, value in trade.raw.items()
+        if key not in _NORMALISED and key != "timestamp"
+    }
+    given = trade.raw.get("timestamp")
+    canonical = {
+        "trade_id": trade.trade_id,
+        "amount": str(trade.amount),
+        "symbol": trade.symbol,
+        "side": trade.side,
+        "price": None if trade.price is None else str(trade.price),
+        "quantity": None if trade.quantity is None else str(trade.quantity),
+        "timestamp": None if given is None else _iso(trade),
+        "other": fields,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_NORMALISED = frozenset({"trade_id", "amount", "symbol", "side", "price", "quantity"})
+
+
 @dataclass(frozen=True)
 class Rollup:
-    """Per (symbol, UTC day) aggregates; `version` guards read-modify-write against races."""
+    """Per (symbol, UTC day, writer) aggregates; `merge` combines writers' shards on read."""
 
     symbol: str
     trade_date: str
+    writer: str = ""
     trade_count: int = 0
+    buy_quantity: Decimal = ZERO
+    sell_quantity: Decimal = ZERO
     total_amount: Decimal = ZERO
     total_quantity: Decimal = ZERO
     total_notional: Decimal = ZERO
@@ -84,6 +125,16 @@ class Rollup:
         return replace(
             self,
             trade_count=self.trade_count + 1,
+            buy_quantity=(
+                DECIMAL.add(self.buy_quantity, trade.quantity or ZERO)
+                if trade.side == "BUY"
+                else self.buy_quantity
+            ),
+            sell_quantity=(
+                DECIMAL.add(self.sell_quantity, trade.quantity or ZERO)
+                if trade.side == "SELL"
+                else self.sell_quantity
+            ),
             total_amount=DECIMAL.add(self.total_amount, trade.amount),
             total_quantity=DECIMAL.add(self.total_quantity, trade.quantity or ZERO),
             total_notional=DECIMAL.add(self.total_notional, notional(trade)),
@@ -105,9 +156,27 @@ class Rollup:
             rollup = rollup.add(trade)
         return rollup
 
+    def merge(self, other: Rollup) -> Rollup:
+        """The figures of two shards of the same (symbol, day) as one; order does not matter."""
+        return replace(
+            self,
+            writer="",
+            version=0,
+            trade_count=self.trade_count + other.trade_count,
+            buy_quantity=DECIMAL.add(self.buy_quantity, other.buy_quantity),
+            sell_quantity=DECIMAL.add(self.sell_quantity, other.sell_quantity),
+            total_amount=DECIMAL.add(self.total_amount, other.total_amount),
+            total_quantity=DECIMAL.add(self.total_quantity, other.total_quantity),
+            total_notional=DECIMAL.add(self.total_notional, other.total_notional),
+            min_price=_pick(min, self.min_price, other.min_price),
+            max_price=_pick(max, self.max_price, other.max_price),
+            vwap_numerator=DECIMAL.add(self.vwap_numerator, other.vwap_numerator),
+            vwap_quantity=DECIMAL.add(self.vwap_quantity, other.vwap_quantity),
+        )
+
     @property
     def key(self) -> tuple[str, str]:
-        return f"ROLLUP#{self.symbol}", f"DAY#{self.trade_date}"
+        return rollup_partition(self.symbol, self.trade_date), f"WRITER#{self.writer}"
 
     def to_item(self, updated_at: str, environment: str) -> Item:
         pk, sk = self.key
@@ -117,7 +186,10 @@ class Rollup:
             "record_type": {"S": "rollup"},
             "symbol": {"S": self.symbol},
             "trade_date": {"S": self.trade_date},
+            "writer": {"S": self.writer},
             "trade_count": _n(self.trade_count),
+            "buy_quantity": _n(self.buy_quantity),
+            "sell_quantity": _n(self.sell_quantity),
             "total_amount": _n(self.total_amount),
             "total_quantity": _n(self.total_quantity),
             "total_notional": _n(self.total_notional),
@@ -144,7 +216,10 @@ class Rollup:
         return cls(
             symbol=item["symbol"]["S"],
             trade_date=item["trade_date"]["S"],
+            writer=item["writer"]["S"],
             trade_count=int(item["trade_count"]["N"]),
+            buy_quantity=number("buy_quantity") or ZERO,
+            sell_quantity=number("sell_quantity") or ZERO,
             total_amount=number("total_amount") or ZERO,
             total_quantity=number("total_quantity") or ZERO,
             total_notional=number("total_notional") or ZERO,
@@ -156,11 +231,18 @@ class Rollup:
         )
 
     @classmethod
-    def empty(cls, trade: Trade) -> Rollup:
-        return cls(symbol=trade.symbol or NO_SYMBOL, trade_date=trade.trade_date)
+    def empty(cls, trade: Trade, writer: str = "") -> Rollup:
+        return cls(symbol=trade.symbol or NO_SYMBOL, trade_date=trade.trade_date, writer=writer)
 
 
-def trade_item(trade: Trade, processed_at: str, environment: str, archive_key: str) -> Item:
+def rollup_partition(symbol: str | None, trade_date: str) -> str:
+    """The partition key holding every writer's shard of one (symbol, day)."""
+    return f"ROLLUP#{symbol or NO_SYMBOL}#{trade_date}"
+
+
+def trade_item(
+    trade: Trade, processed_at: str, environment: str, archive_key: str, delivery: str
+) -> Item:
     value = notional(trade)
     item: Item = {
         **trade_key(trade.trade_id),
@@ -169,11 +251,13 @@ def trade_item(trade: Trade, processed_at: str, environment: str, archive_key: s
         "amount": _n(trade.amount),
         "notional": _n(value),
         "size_bucket": {"S": size_bucket(value)},
-        "timestamp": {"S": trade.timestamp.isoformat().replace("+00:00", "Z")},
+        "timestamp": {"S": _iso(trade)},
         "trade_date": {"S": trade.trade_date},
         "processed_at": {"S": processed_at},
         "environment": {"S": environment},
         "archive_key": {"S": archive_key},
+        "fingerprint": {"S": fingerprint(trade)},
+        "delivery": {"S": delivery},
     }
     for name, optional in (("symbol", trade.symbol), ("side", trade.side)):
         if optional is not None:
@@ -182,6 +266,10 @@ def trade_item(trade: Trade, processed_at: str, environment: str, archive_key: s
         if number is not None:
             item[name] = _n(number)
     return item
+
+
+def _iso(trade: Trade) -> str:
+    return trade.timestamp.isoformat().replace("+00:00", "Z")
 
 
 def _n(value: Decimal | int) -> dict[str, str]:

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +27,30 @@ SIDES = ("BUY", "SELL")
 # Positive and within what any instrument trades at; outside is a bug upstream, not a trade.
 MIN_POSITIVE = Decimal("1e-9")
 MAX_MAGNITUDE = Decimal("1e15")
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class TradeWindow:
+    """How far from the time of processing a trade's timestamp may lie.
+
+    Late trades (corrections, a producer catching up after an outage) are normal within a few
+    days; a timestamp years away is a bug upstream, and counting it would put it in a rollup no
+    one reads. Slightly-future timestamps are producers' clock skew. The compute stack sets both
+    bounds per environment from the matrix (TRADE_MAX_AGE_HOURS, TRADE_MAX_AHEAD_SECONDS).
+    """
+
+    max_age: timedelta
+    max_ahead: timedelta
+
+    def check(self, timestamp: datetime, now: datetime) -> str | None:
+        """None when inside the window, else the reason naming the allowed range."""
+        earliest, latest = now - self.max_age, now + self.max_ahead
+        if earliest <= timestamp <= latest:
+            return None
+        return (
+            f"must be within {_span(self.max_age)} before and {_span(self.max_ahead)} after the "
+            f"time of processing ({_iso(earliest)} to {_iso(latest)})"
+        )
 
 
 class EventError(ValueError):
@@ -69,6 +91,8 @@ class Trade:
     side: str | None = None
     price: Decimal | None = None
     quantity: Decimal | None = None
+    # What delivered it (an invocation's request id, a stream record's id): see store.py.
+    delivery: str = ""
 
     @property
     def trade_date(self) -> str:
@@ -101,13 +125,15 @@ def parse_event(event: Any) -> list[Any]:
     return trades
 
 
-def validate(raw_trades: list[Any], now: datetime) -> tuple[list[Trade], list[Rejection]]:
+def validate(
+    raw_trades: list[Any], now: datetime, window: TradeWindow
+) -> tuple[list[Trade], list[Rejection]]:
     """Split raw trades into valid trades and rejections, keeping their order."""
     accepted: list[Trade] = []
     rejected: list[Rejection] = []
     for index, raw in enumerate(raw_trades):
         try:
-            accepted.append(_trade(index, raw, now))
+            accepted.append(_trade(index, raw, now, window))
         except _InvalidTradeError as invalid:
             trade_id = raw.get("trade_id") if isinstance(raw, dict) else None
             rejected.append(
@@ -121,7 +147,7 @@ def validate(raw_trades: list[Any], now: datetime) -> tuple[list[Trade], list[Re
     return accepted, rejected
 
 
-def _trade(index: int, raw: Any, now: datetime) -> Trade:
+def _trade(index: int, raw: Any, now: datetime, window: TradeWindow) -> Trade:
     if not isinstance(raw, dict):
         raise _InvalidTradeError("trade", f"must be a JSON object, not {_kind(raw)}")
     if len(raw) > MAX_FIELDS_PER_TRADE:
@@ -143,7 +169,7 @@ def _trade(index: int, raw: Any, now: datetime) -> Trade:
         index=index,
         trade_id=trade_id,
         amount=_positive("amount", raw["amount"]),
-        timestamp=_timestamp(raw.get("timestamp"), now),
+        timestamp=_timestamp(raw.get("timestamp"), now, window),
         raw=raw,
         symbol=symbol,
         side=side,
@@ -168,7 +194,7 @@ def _positive(field: str, value: Any) -> Decimal:
     return Decimal(int(number)) if number == number.to_integral_value() else number
 
 
-def _timestamp(value: Any, now: datetime) -> datetime:
+def _timestamp(value: Any, now: datetime, window: TradeWindow) -> datetime:
     if value is None:
         return now
     if not isinstance(value, str) or len(value) > 40:
@@ -181,9 +207,13 @@ def _timestamp(value: Any, now: datetime) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         raise _InvalidTradeError("timestamp", "must include a time zone, such as Z or +00:00")
-    parsed = parsed.astimezone(timezone.utc)
-    if not EARLIEST <= parsed < LATEST:
-        raise _InvalidTradeError("timestamp", "must be between 1970 and 2100")
+    try:
+        parsed = parsed.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 with an offset that leaves datetime's range
+        raise _InvalidTradeError("timestamp", "is outside the range of dates") from None
+    outside = window.check(parsed, now)
+    if outside:
+        raise _InvalidTradeError("timestamp", outside)
     return parsed
 
 
@@ -209,6 +239,19 @@ def _check_shape(value: Any, path: str, depth: int) -> None:
             _check_shape(item, f"{path}[{position}]", depth + 1)
     elif value is not None and not isinstance(value, (bool, int)):
         raise EventError(path, f"has an unsupported value of type {type(value).__name__}")
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _kind(value: Any) -> str:

@@ -15,7 +15,7 @@ from trade_analytics.store import TradeStore
 
 from orchestration.emulator import answers, free_port
 from tests.support.data_processor import Cloud, fresh_cloud, handler, in_process_cloud
-from tests.support.moto_aws import BUCKET, TABLE
+from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE
 
 
 @pytest.fixture
@@ -26,7 +26,14 @@ def cloud() -> Iterator[Cloud]:
 
 @pytest.fixture
 def processor(cloud: Cloud) -> Processor:
-    return Processor(TradeStore(cloud.dynamodb, TABLE, "dev"), Archive(cloud.s3, BUCKET), "dev")
+    return Processor(
+        TradeStore(cloud.dynamodb, TABLE, "dev"),
+        Archive(cloud.s3, BUCKET),
+        "dev",
+        handler.SETTINGS.window,
+        queue=cloud.sqs,
+        failure_queue_url=QUEUE_URL,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +70,9 @@ def served_cloud(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     yield fresh_cloud()
     handler.processor.cache_clear()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    # botocore sleeps between retries; the retries are what is under test, not the clock.
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)

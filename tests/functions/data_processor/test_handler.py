@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import os
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from trade_analytics.config import ConfigurationError, Settings
+from trade_analytics.validation import TradeWindow
 
 from shared.packaging import build_package
 from tests.support.processes import python
 
+COMPLETE = {
+    "TABLE_NAME": "t",
+    "BUCKET_NAME": "b",
+    "ENVIRONMENT": "dev",
+    "FAILURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q",
+    "TRADE_MAX_AGE_HOURS": "168",
+    "TRADE_MAX_AHEAD_SECONDS": "300",
+}
+
 
 def test_settings_from_environment() -> None:
-    settings = Settings.from_environ({"TABLE_NAME": "t", "BUCKET_NAME": "b", "ENVIRONMENT": "dev"})
+    settings = Settings.from_environ(COMPLETE)
     assert (settings.table_name, settings.bucket_name, settings.environment) == ("t", "b", "dev")
+    assert settings.failure_queue_url == COMPLETE["FAILURE_QUEUE_URL"]
+    assert settings.window == TradeWindow(timedelta(hours=168), timedelta(seconds=300))
 
 
-@pytest.mark.parametrize("missing", ["TABLE_NAME", "BUCKET_NAME", "ENVIRONMENT"])
+@pytest.mark.parametrize("missing", sorted(COMPLETE))
 def test_a_missing_variable_is_named(missing: str) -> None:
-    environ = {"TABLE_NAME": "t", "BUCKET_NAME": "b", "ENVIRONMENT": "dev", missing: " "}
+    environ = {**COMPLETE, missing: " "}
     with pytest.raises(ConfigurationError, match=f"missing environment variable {missing};"):
         Settings.from_environ(environ)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "a week"])
+@pytest.mark.parametrize("name", ["TRADE_MAX_AGE_HOURS", "TRADE_MAX_AHEAD_SECONDS"])
+def test_a_window_bound_must_be_a_positive_whole_number(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"{name} must be a whole number greater than 0"):
+        Settings.from_environ({**COMPLETE, name: value})
 
 
 def _extract_package(tmp_path: Path) -> Path:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from trade_analytics.processor import Processor
+from trade_analytics.queries import daily_rollup
 
 from tests.support.data_processor import Cloud, invoke
+from tests.support.moto_aws import TABLE
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
@@ -18,13 +20,19 @@ TODAY = datetime.now(timezone.utc).date().isoformat()
 def test_description_payload_succeeds_as_is(cloud: Cloud) -> None:
     response = invoke({"trade_data": {"trade_id": "TEST123", "amount": 1000}})
     assert response["status"] == "ok"
-    assert response["counts"] == {"received": 1, "processed": 1, "duplicates": 0, "rejected": 0}
+    assert response["counts"] == {
+        "received": 1,
+        "processed": 1,
+        "duplicates": 0,
+        "conflicts": 0,
+        "rejected": 0,
+    }
     record = cloud.item("TRADE#TEST123", "RECORD")
     assert record is not None
     assert record["amount"] == {"N": "1000"} and record["notional"] == {"N": "1000"}
     assert record["environment"] == {"S": "dev"} and record["size_bucket"] == {"S": "small"}
-    rollup = cloud.item("ROLLUP#_NO_SYMBOL", f"DAY#{TODAY}")
-    assert rollup is not None and rollup["trade_count"] == {"N": "1"}
+    rollup = cloud.rollup(None, TODAY)
+    assert rollup is not None and rollup["trade_count"] == 1
     [(key, body)] = cloud.objects().items()
     assert key.startswith(f"trades/date={TODAY}/") and key.endswith(".jsonl")
     assert record["archive_key"] == {"S": key}
@@ -50,17 +58,23 @@ def test_batch_is_processed_and_archived_as_one_object_per_day(cloud: Cloud) -> 
     archived = [json.loads(line) for body in objects.values() for line in body.splitlines()]
     assert sorted(a["trade_id"] for a in archived) == sorted(t["trade_id"] for t in trades)
     assert all(a["payload"]["desk"] == "rates" for a in archived), "unknown fields are kept"
-    counts = [cloud.item("ROLLUP#AAPL", f"DAY#2026-11-{d}") for d in (20, 21)]
-    assert [int(c["trade_count"]["N"]) for c in counts if c] == [20, 20]
+    counts = [cloud.rollup("AAPL", f"2026-11-{d}") for d in (20, 21)]
+    assert [c["trade_count"] for c in counts if c] == [20, 20]
 
 
 def test_duplicates_within_a_batch_count_once(cloud: Cloud) -> None:
     trade = {"trade_id": "DUP-1", "amount": 5, "symbol": "MSFT"}
     response = invoke({"trades": [trade, dict(trade), {"trade_id": "OTHER", "amount": 1}]})
-    assert response["counts"] == {"received": 3, "processed": 2, "duplicates": 1, "rejected": 0}
+    assert response["counts"] == {
+        "received": 3,
+        "processed": 2,
+        "duplicates": 1,
+        "conflicts": 0,
+        "rejected": 0,
+    }
     assert response["duplicates"] == ["DUP-1"]
-    rollup = cloud.item("ROLLUP#MSFT", f"DAY#{TODAY}")
-    assert rollup is not None and rollup["total_amount"] == {"N": "5"}
+    rollup = cloud.rollup("MSFT", TODAY)
+    assert rollup is not None and rollup["notional"] == "5"
 
 
 def test_duplicates_across_invocations_change_nothing(cloud: Cloud) -> None:
@@ -75,11 +89,17 @@ def test_duplicates_across_invocations_change_nothing(cloud: Cloud) -> None:
     second = invoke(event)
     assert first["counts"]["processed"] == 2
     assert second["status"] == "ok"
-    assert second["counts"] == {"received": 2, "processed": 0, "duplicates": 2, "rejected": 0}
+    assert second["counts"] == {
+        "received": 2,
+        "processed": 0,
+        "duplicates": 2,
+        "conflicts": 0,
+        "rejected": 0,
+    }
     assert cloud.items() == items_after_first
-    rollup = cloud.item("ROLLUP#IBM", f"DAY#{TODAY}")
+    rollup = cloud.rollup("IBM", TODAY)
     assert rollup is not None
-    assert (rollup["trade_count"], rollup["total_amount"]) == ({"N": "2"}, {"N": "10.0"})
+    assert (rollup["trade_count"], rollup["notional"]) == (2, "10.0")
 
 
 def test_rollup_arithmetic(processor: Processor, cloud: Cloud) -> None:
@@ -88,6 +108,7 @@ def test_rollup_arithmetic(processor: Processor, cloud: Cloud) -> None:
             "trade_id": "A",
             "amount": 1000,
             "symbol": "ACME",
+            "side": "BUY",
             "price": 10,
             "quantity": 100,
             "timestamp": "2026-11-02T09:30:00-05:00",
@@ -96,6 +117,7 @@ def test_rollup_arithmetic(processor: Processor, cloud: Cloud) -> None:
             "trade_id": "B",
             "amount": 600,
             "symbol": "ACME",
+            "side": "SELL",
             "price": 12,
             "quantity": 50,
             "timestamp": "2026-11-02T15:59:59Z",
@@ -103,17 +125,16 @@ def test_rollup_arithmetic(processor: Processor, cloud: Cloud) -> None:
         {"trade_id": "C", "amount": 300, "symbol": "ACME", "timestamp": "2026-11-02T16:00:00Z"},
     ]
     processor.process({"trades": trades})
-    rollup = cloud.item("ROLLUP#ACME", "DAY#2026-11-02")
+    rollup = daily_rollup(cloud.dynamodb, TABLE, "ACME", "2026-11-02")
     assert rollup is not None
-    number = {k: Decimal(v["N"]) for k, v in rollup.items() if "N" in v}
-    assert number["trade_count"] == 3
-    assert number["total_amount"] == 1900
-    assert number["total_quantity"] == 150
-    assert number["total_notional"] == 1000 + 600 + 300
-    assert number["min_price"] == 10
-    assert number["max_price"] == 12
+    assert rollup.trade_count == 3
+    assert (rollup.buy_volume, rollup.sell_volume) == (Decimal(100), Decimal(50))
+    assert rollup.notional == 1000 + 600 + 300
+    assert rollup.min_price == 10
+    assert rollup.max_price == 12
+    assert rollup.vwap is not None
     # VWAP over the priced trades: (10*100 + 12*50) / 150
-    assert number["vwap"].quantize(Decimal("0.000001")) == Decimal("10.666667")
+    assert rollup.vwap.quantize(Decimal("0.000001")) == Decimal("10.666667")
     record = cloud.item("TRADE#A", "RECORD")
     assert record is not None and record["timestamp"] == {"S": "2026-11-02T14:30:00Z"}
 
@@ -131,14 +152,13 @@ def test_rollups_accumulate_across_invocations(cloud: Cloud) -> None:
                 }
             }
         )
-    rollup = cloud.item("ROLLUP#GE", f"DAY#{TODAY}")
+    rollup = cloud.rollup("GE", TODAY)
     assert rollup is not None
-    assert (rollup["trade_count"], rollup["min_price"], rollup["max_price"], rollup["version"]) == (
-        {"N": "3"},
-        {"N": "2"},
-        {"N": "4"},
-        {"N": "3"},
-    )
+    assert (rollup["trade_count"], rollup["min_price"], rollup["max_price"]) == (3, "2", "4")
+    # One warm container: one writer, one shard written three times.
+    assert rollup["shards"] == 1
+    [shard] = [i for i in cloud.items() if i["pk"]["S"] == f"ROLLUP#GE#{TODAY}"]
+    assert shard["version"] == {"N": "3"}
 
 
 def test_partial_batch_processes_valid_trades_and_reports_rejections(cloud: Cloud) -> None:
@@ -156,11 +176,14 @@ def test_partial_batch_processes_valid_trades_and_reports_rejections(cloud: Clou
 def test_one_json_log_line_without_trade_payloads(
     cloud: Cloud, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    invoke({"trade_data": {"trade_id": "SECRET-ID", "amount": 123456, "symbol": "ZZZZ"}})
+    invoke(
+        {"trade_data": {"trade_id": "SECRET-ID", "amount": 123456, "symbol": "ZZZZ"}},
+        request_id="req-log",
+    )
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     line = json.loads(lines[0])
-    assert line["request_id"] == "req-0001" and line["level"] == "INFO"
+    assert line["request_id"] == "req-log" and line["level"] == "INFO"
     assert line["counts"]["processed"] == 1 and line["duration_ms"] >= 0
     assert "SECRET-ID" not in lines[0] and "123456" not in lines[0] and "ZZZZ" not in lines[0]
 

@@ -10,19 +10,19 @@ from hypothesis import strategies as st
 from trade_analytics.records import DECIMAL, Rollup, notional
 from trade_analytics.validation import Trade, validate
 
-from tests.support.strategies import NOW, priced_trades, valid_trades
+from tests.support.strategies import NOW, WINDOW, priced_trades, valid_trades
 
 
 @given(valid_trades)
 def test_every_valid_trade_is_accepted_and_keeps_its_payload(raw: dict[str, Any]) -> None:
-    [trade], rejected = validate([raw], NOW)
+    [trade], rejected = validate([raw], NOW, WINDOW)
     assert rejected == []
     assert trade.raw == raw and trade.trade_id == raw["trade_id"]
     assert trade.amount > 0 and trade.amount == Decimal(repr(raw["amount"]))
 
 
 def _trades(raws: list[dict[str, Any]]) -> list[Trade]:
-    accepted, _ = validate(raws, NOW)
+    accepted, _ = validate(raws, NOW, WINDOW)
     return accepted
 
 

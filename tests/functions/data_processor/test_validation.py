@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from trade_analytics.validation import MAX_MAGNITUDE, MIN_POSITIVE, validate
+from trade_analytics.processor import Processor
+from trade_analytics.validation import MAX_MAGNITUDE, MIN_POSITIVE, TradeWindow, validate
 
 from tests.support.data_processor import Cloud, invoke
-from tests.support.strategies import NOW
+from tests.support.strategies import NOW, WINDOW
 
 
 def _nested(depth: int) -> Any:
@@ -123,7 +125,7 @@ REJECTED_TRADES: list[tuple[str, Any, str, str]] = [
         "timestamp out of range",
         {"trade_id": "A", "amount": 1, "timestamp": "1900-01-01T00:00:00Z"},
         "timestamp",
-        "between 1970 and 2100",
+        "must be within 3650 days before and 5 minutes after",
     ),
     (
         "too many fields",
@@ -162,7 +164,13 @@ def test_invalid_trade_is_rejected_with_reason_and_writes_nothing(
     [rejection] = response["rejected"]
     assert (rejection["index"], rejection["field"]) == (0, field)
     assert reason in rejection["reason"]
-    assert response["counts"] == {"received": 1, "processed": 0, "duplicates": 0, "rejected": 1}
+    assert response["counts"] == {
+        "received": 1,
+        "processed": 0,
+        "duplicates": 0,
+        "conflicts": 0,
+        "rejected": 1,
+    }
     assert cloud.items() == [] and cloud.objects() == {}
 
 
@@ -184,14 +192,14 @@ def test_there_are_at_least_thirty_bad_input_cases() -> None:
     )
 )
 def test_amounts_outside_the_rules_are_rejected_on_amount(amount: Any) -> None:
-    accepted, [rejection] = validate([{"trade_id": "P1", "amount": amount}], NOW)
+    accepted, [rejection] = validate([{"trade_id": "P1", "amount": amount}], NOW, WINDOW)
     assert accepted == []
     assert (rejection.field, rejection.index, rejection.trade_id) == ("amount", 0, "P1")
 
 
 @given(st.text(max_size=80).filter(lambda s: not _valid_id(s)))
 def test_malformed_trade_ids_are_rejected(trade_id: str) -> None:
-    _, [rejection] = validate([{"trade_id": trade_id, "amount": 1}], NOW)
+    _, [rejection] = validate([{"trade_id": trade_id, "amount": 1}], NOW, WINDOW)
     assert rejection.field == "trade_id"
 
 
@@ -199,3 +207,46 @@ def _valid_id(value: str) -> bool:
     import re
 
     return re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", value) is not None
+
+
+WEEK = TradeWindow(max_age=timedelta(days=7), max_ahead=timedelta(minutes=5))
+
+
+@pytest.mark.parametrize(
+    ("offset", "accepted"),
+    [
+        (timedelta(days=-7), True),
+        (timedelta(days=-7, seconds=-1), False),
+        (timedelta(days=-400), False),
+        (timedelta(minutes=5), True),
+        (timedelta(minutes=5, seconds=1), False),
+        (timedelta(days=365 * 70), False),
+    ],
+)
+def test_timestamps_outside_the_window_around_now_are_rejected(
+    offset: timedelta, accepted: bool
+) -> None:
+    stamp = (NOW + offset).isoformat()
+    valid, rejected = validate([{"trade_id": "W", "amount": 1, "timestamp": stamp}], NOW, WEEK)
+    assert bool(valid) is accepted
+    if not accepted:
+        [rejection] = rejected
+        assert rejection.field == "timestamp"
+        assert rejection.reason == (
+            "must be within 7 days before and 5 minutes after the time of processing "
+            "(2026-11-19T12:00:00Z to 2026-11-26T12:05:00Z)"
+        )
+
+
+def test_the_window_applies_to_the_time_of_processing_not_the_clock_of_the_test(
+    processor: Processor,
+) -> None:
+    # The function's window comes from its configuration (TRADE_MAX_AGE_HOURS and
+    # TRADE_MAX_AHEAD_SECONDS); here a week, and the invocation happens "now" = NOW.
+    processor.window = WEEK
+    response = processor.process(
+        {"trades": [{"trade_id": "OLD", "amount": 1, "timestamp": "1970-01-01T00:00:00Z"}]},
+        now=NOW,
+    ).response
+    assert response["status"] == "rejected"
+    assert response["rejected"][0]["reason"].startswith("must be within 7 days before")
