@@ -18,6 +18,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 QUEUE = "aws:sqs/queue:Queue"
 ROLE = "aws:iam/role:Role"
 KEY = "aws:kms/key:Key"
+STREAM = "aws:kinesis/stream:Stream"
+STREAM_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 IDENTITY_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
 # Every service principal a role of this platform may trust, and nothing else.
 TRUSTED_SERVICES = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
@@ -300,6 +302,64 @@ def lambda_dead_letter_queue(view: StackView) -> Iterator[Finding]:
 
 
 @rule(
+    "lambda-stream-mapping",
+    "Lambda: the trade stream's mapping reports partial failures, bisects, retries boundedly",
+    protects="records neither lost nor retried forever",
+)
+def lambda_stream_mapping(view: StackView) -> Iterator[Finding]:
+    """The event source mapping as the matrix sizes it, with every failure path closed."""
+    if view.layer == "compute" and view.of(FUNCTION) and not view.of(STREAM_MAPPING):
+        yield Finding("compute", "the function must be mapped to the trade stream")
+    p = view.profile
+    expected = {
+        "batchSize": p.stream_batch_size,
+        "maximumBatchingWindowInSeconds": p.stream_batching_window_seconds,
+        "parallelizationFactor": p.stream_parallelization_factor,
+        "maximumRetryAttempts": p.stream_max_retry_attempts,
+        "maximumRecordAgeInSeconds": p.stream_max_record_age_seconds,
+    }
+    for mapping in view.of(STREAM_MAPPING):
+        if "ReportBatchItemFailures" not in _as_list(mapping.get("functionResponseTypes")):
+            yield Finding(mapping.name, "must let the function report partial batch failures")
+        if mapping.get("bisectBatchOnFunctionError") is not True:
+            yield Finding(mapping.name, "must bisect a failing batch to isolate a bad record")
+        if not mapping.get("destinationConfig", "onFailure", "destinationArn"):
+            yield Finding(mapping.name, "needs an on-failure destination")
+        for key, wanted in expected.items():
+            if mapping.get(key) != wanted:
+                yield Finding(
+                    mapping.name, f"{key} is {mapping.get(key)!r}; the matrix says {wanted}"
+                )
+
+
+@rule(
+    "kinesis-stream",
+    "Kinesis: the trade stream has the matrix's shards and retention",
+    protects="ingest capacity the arithmetic counts on",
+)
+def kinesis_stream(view: StackView) -> Iterator[Finding]:
+    if view.layer == "data" and not view.of(STREAM):
+        yield Finding("data", "the data layer must own the trade stream")
+    p = view.profile
+    for stream in view.of(STREAM):
+        if stream.get("streamModeDetails", "streamMode") != "PROVISIONED":
+            yield Finding(
+                stream.name, "must be provisioned: producers spread lanes over its shards"
+            )
+        if stream.get("shardCount") != p.stream_shards:
+            yield Finding(
+                stream.name,
+                f"has {stream.get('shardCount')} shards; the matrix says {p.stream_shards}",
+            )
+        if stream.get("retentionPeriod") != p.stream_retention_hours:
+            yield Finding(
+                stream.name,
+                f"keeps records {stream.get('retentionPeriod')} hours; the matrix "
+                f"says {p.stream_retention_hours}",
+            )
+
+
+@rule(
     "lambda-log-group",
     "Lambda: its log group exists with a retention",
     protects="logs kept only as long as meant",
@@ -525,21 +585,33 @@ def kms_key_policy(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "encryption-customer-key",
-    "Encryption: table, bucket, function logs, environment and DLQ use the platform key",
+    "Encryption: table, bucket, stream, queues, function logs and environment use the platform key",
     protects="trading data at rest under the platform's own key",
-    checkov=("CKV_AWS_119", "CKV_AWS_145", "CKV_AWS_158", "CKV_AWS_173", "CKV_AWS_27"),
+    checkov=(
+        "CKV_AWS_119",
+        "CKV_AWS_145",
+        "CKV_AWS_158",
+        "CKV_AWS_173",
+        "CKV_AWS_27",
+        "CKV_AWS_43",
+        "CKV_AWS_185",
+    ),
     trivy=("AVD-AWS-0025", "AVD-AWS-0132", "AVD-AWS-0017", "AVD-AWS-0096"),
 )
 def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
-    """Table, archive, the function's logs, environment and dead-letter queue: the CMK."""
+    """Table, archive, stream, queues, the function's logs and environment: the CMK."""
     fields = {
         TABLE: ("serverSideEncryption", "kmsKeyArn"),
         FUNCTION: ("kmsKeyArn",),
         QUEUE: ("kmsMasterKeyId",),
+        STREAM: ("kmsKeyId",),
     }
     for resource in view.of(*fields):
         if not str(resource.get(*fields[resource.type]) or "").startswith("arn:"):
             yield Finding(resource.name, "must be encrypted with the platform's KMS key")
+    for stream in view.of(STREAM):
+        if stream.get("encryptionType") != "KMS":
+            yield Finding(stream.name, "must use KMS server-side encryption")
     if view.layer != "network":  # flow logs: see waivers.py (CKV_AWS_158)
         for group in view.of(LOG_GROUP):
             if not group.get("kmsKeyId"):
@@ -601,6 +673,7 @@ NAMED = {
     LOG_GROUP: "name",
     ROLE: "name",
     QUEUE: "name",
+    STREAM: "name",
 }
 
 

@@ -11,6 +11,7 @@ EMULATED_SERVICES = (
     "dynamodb",
     "ec2",
     "iam",
+    "kinesis",
     "kms",
     "lambda",
     "logs",

@@ -46,6 +46,19 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 LAMBDA_MEMORY_MB = (128, 10240)
 LAMBDA_TIMEOUT_SECONDS = (1, 900)
 LAMBDA_RESERVED_CONCURRENCY = (1, 1000)
+# DynamoDB's default table quota is 40,000 WCU/RCU; production is sized above it and needs the
+# raised quota (Service Quotas, "Table-level write throughput limit"; docs/capacity.md).
+DYNAMODB_CAPACITY = (1, 400_000)
+# Kinesis limits (Kinesis Data Streams developer guide, "Quotas and limits"; Lambda's event
+# source mapping parameters for Kinesis).
+STREAM_SHARDS = (1, 500)
+STREAM_RETENTION_HOURS = (24, 8760)
+STREAM_BATCH_SIZE = (1, 10_000)
+STREAM_BATCHING_WINDOW_SECONDS = (0, 300)
+STREAM_PARALLELIZATION_FACTOR = (1, 10)
+# -1 (retry until the record expires) is allowed by Lambda but never here: retries are bounded.
+STREAM_RETRY_ATTEMPTS = (0, 10_000)
+STREAM_RECORD_AGE_SECONDS = (60, 604_800)
 LAMBDA_ARCHITECTURE = "arm64"
 DEFAULT_REGION = "us-east-1"
 
@@ -71,6 +84,22 @@ class EnvironmentProfile:
     # dev loop cannot starve production (AWS keeps 100 unreserved per account: new accounts
     # with a lower quota must lower these through trading-compute:lambda_reserved_concurrency).
     lambda_reserved_concurrency: int
+    # What the environment is sized for (docs/capacity.md shows the arithmetic, and a test
+    # checks that the capacity below sustains it): trades/s overall, and on one symbol.
+    design_trades_per_second: int
+    design_trades_per_second_one_symbol: int
+    # The trade stream (Kinesis, provisioned shards) and how Lambda reads it.
+    stream_shards: int
+    stream_retention_hours: int
+    stream_batch_size: int
+    stream_batching_window_seconds: int
+    stream_parallelization_factor: int
+    stream_max_retry_attempts: int
+    stream_max_record_age_seconds: int
+    # How far from the time of processing a trade's timestamp may lie (the function rejects
+    # the rest with the reason): late corrections within the age, producers' clock skew ahead.
+    trade_max_age_hours: int
+    trade_max_ahead_seconds: int
     lambda_architecture: str = LAMBDA_ARCHITECTURE
 
     def __post_init__(self) -> None:
@@ -83,16 +112,48 @@ class EnvironmentProfile:
         validate_reserved_concurrency(
             "lambda_reserved_concurrency", self.lambda_reserved_concurrency
         )
-        validate_range("dynamodb_min_capacity", self.dynamodb_min_capacity, 1, 40000)
+        validate_capacity("dynamodb_min_capacity", self.dynamodb_min_capacity)
         validate_range(
-            "dynamodb_max_capacity", self.dynamodb_max_capacity, self.dynamodb_min_capacity, 40000
+            "dynamodb_max_capacity",
+            self.dynamodb_max_capacity,
+            self.dynamodb_min_capacity,
+            DYNAMODB_CAPACITY[1],
         )
+        validate_range("stream_shards", self.stream_shards, *STREAM_SHARDS)
+        validate_range(
+            "stream_retention_hours", self.stream_retention_hours, *STREAM_RETENTION_HOURS
+        )
+        validate_range("stream_batch_size", self.stream_batch_size, *STREAM_BATCH_SIZE)
+        validate_range(
+            "stream_batching_window_seconds",
+            self.stream_batching_window_seconds,
+            *STREAM_BATCHING_WINDOW_SECONDS,
+        )
+        validate_range(
+            "stream_parallelization_factor",
+            self.stream_parallelization_factor,
+            *STREAM_PARALLELIZATION_FACTOR,
+        )
+        validate_range(
+            "stream_max_retry_attempts", self.stream_max_retry_attempts, *STREAM_RETRY_ATTEMPTS
+        )
+        validate_range(
+            "stream_max_record_age_seconds",
+            self.stream_max_record_age_seconds,
+            *STREAM_RECORD_AGE_SECONDS,
+        )
+        validate_range("trade_max_age_hours", self.trade_max_age_hours, 1, 24 * 366)
+        validate_range("trade_max_ahead_seconds", self.trade_max_ahead_seconds, 1, 3600)
 
 
 def validate_range(key: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ConfigError(key, value, f"an integer from {low} to {high}")
     return value
+
+
+def validate_capacity(key: str, value: int) -> int:
+    return validate_range(key, value, *DYNAMODB_CAPACITY)
 
 
 def validate_memory(key: str, value: int) -> int:
@@ -148,6 +209,17 @@ _PROFILES = (
         az_count=2,
         protected=False,
         lambda_reserved_concurrency=5,
+        design_trades_per_second=500,
+        design_trades_per_second_one_symbol=500,
+        stream_shards=1,
+        stream_retention_hours=24,
+        stream_batch_size=100,
+        stream_batching_window_seconds=5,
+        stream_parallelization_factor=1,
+        stream_max_retry_attempts=2,
+        stream_max_record_age_seconds=3600,
+        trade_max_age_hours=24 * 30,
+        trade_max_ahead_seconds=300,
     ),
     EnvironmentProfile(
         name="staging",
@@ -162,6 +234,17 @@ _PROFILES = (
         az_count=2,
         protected=False,
         lambda_reserved_concurrency=20,
+        design_trades_per_second=2_000,
+        design_trades_per_second_one_symbol=2_000,
+        stream_shards=4,
+        stream_retention_hours=24,
+        stream_batch_size=500,
+        stream_batching_window_seconds=2,
+        stream_parallelization_factor=1,
+        stream_max_retry_attempts=3,
+        stream_max_record_age_seconds=3600,
+        trade_max_age_hours=24 * 7,
+        trade_max_ahead_seconds=300,
     ),
     EnvironmentProfile(
         name="production",
@@ -169,13 +252,24 @@ _PROFILES = (
         lambda_timeout_seconds=60,
         dynamodb_billing_mode=BillingMode.PROVISIONED,
         dynamodb_min_capacity=25,
-        dynamodb_max_capacity=1000,
+        dynamodb_max_capacity=110_000,
         s3_versioning=True,
         log_retention_days=90,
         vpc_cidr="10.30.0.0/16",
         az_count=3,
         protected=True,
         lambda_reserved_concurrency=100,
+        design_trades_per_second=50_000,
+        design_trades_per_second_one_symbol=20_000,
+        stream_shards=64,
+        stream_retention_hours=72,
+        stream_batch_size=1_000,
+        stream_batching_window_seconds=1,
+        stream_parallelization_factor=1,
+        stream_max_retry_attempts=5,
+        stream_max_record_age_seconds=6 * 3600,
+        trade_max_age_hours=24 * 7,
+        trade_max_ahead_seconds=300,
     ),
 )
 

@@ -29,8 +29,25 @@ ENI_ACTIONS = (
 )
 # Active tracing: the function sends segments to X-Ray, which has no resource-level permissions.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
-# Lambda's asynchronous invoke sends an event that failed every retry here, as the function role.
+# Lambda's asynchronous invoke sends an event that failed every retry here, as the function role;
+# so do the stream mapping's on-failure destination and the function's own dead letters
+# (SendMessageBatch is authorised as sqs:SendMessage).
 DLQ_ACTIONS = ("sqs:SendMessage",)
+# What the Kinesis event source mapping does with the function's role (Lambda developer guide,
+# "Process Amazon Kinesis Data Streams records with Lambda"), on the one stream. Not
+# kinesis:SubscribeToShard (enhanced fan-out consumers only) nor kinesis:ListStreams (the
+# mapping names its stream; listing the account's streams is not needed).
+STREAM_READ_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+# What a producer needs: put records, and the platform key to encrypt them with (Kinesis
+# server-side encryption calls kms:GenerateDataKey as the producer).
+STREAM_WRITE_ACTIONS = ("kinesis:DescribeStreamSummary", "kinesis:PutRecord", "kinesis:PutRecords")
+PRODUCER_KEY_ACTIONS = ("kms:GenerateDataKey",)
 # The function's use of the platform key: S3 SSE-KMS puts, the KMS-encrypted DLQ and table.
 KEY_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 # The account administers the key and delegates use to IAM policies (scoped ones, as above);
@@ -118,7 +135,14 @@ def log_group_resources(log_group_arn: str) -> list[str]:
 
 
 def data_processor_policy(
-    table_arn: str, bucket_arn: str, log_group_arn: str, dlq_arn: str, key_arn: str
+    *,
+    table_arn: str,
+    bucket_arn: str,
+    log_group_arn: str,
+    dlq_arn: str,
+    key_arn: str,
+    stream_arn: str,
+    failure_queue_arn: str,
 ) -> PolicyDocument:
     """The function's inline policy: explicit actions, each on the one resource it needs."""
     return document(
@@ -126,9 +150,19 @@ def data_processor_policy(
         allow("ArchiveObjectWrites", ARCHIVE_ACTIONS, [f"{bucket_arn}/*"]),
         allow("OwnLogStreams", FUNCTION_LOG_ACTIONS, log_group_resources(log_group_arn)),
         allow("DeadLetterQueue", DLQ_ACTIONS, [dlq_arn]),
+        allow("TradeStreamReads", STREAM_READ_ACTIONS, [stream_arn]),
+        allow("FailedTradeRecords", DLQ_ACTIONS, [failure_queue_arn]),
         allow("PlatformKey", KEY_USE_ACTIONS, [key_arn]),
         allow("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]),
         allow("TraceSegments", XRAY_ACTIONS, ["*"]),
+    )
+
+
+def trade_producer_policy(stream_arn: str, key_arn: str) -> PolicyDocument:
+    """What a system putting trades on the stream needs (README, "Sending trades")."""
+    return document(
+        allow("PutTrades", STREAM_WRITE_ACTIONS, [stream_arn]),
+        allow("EncryptTrades", PRODUCER_KEY_ACTIONS, [key_arn]),
     )
 
 

@@ -53,6 +53,11 @@ DATA = Layer(
         outputs.S3_BUCKET_NAME,
         outputs.S3_BUCKET_ARN,
         outputs.KMS_KEY_ARN,
+        outputs.TRADE_STREAM_NAME,
+        outputs.TRADE_STREAM_ARN,
+        outputs.TRADE_STREAM_SHARDS,
+        outputs.FAILURE_QUEUE_ARN,
+        outputs.FAILURE_QUEUE_URL,
     ),
     reads=MappingProxyType({}),
 )
@@ -75,6 +80,9 @@ COMPUTE = Layer(
                 outputs.S3_BUCKET_NAME,
                 outputs.S3_BUCKET_ARN,
                 outputs.KMS_KEY_ARN,
+                outputs.TRADE_STREAM_ARN,
+                outputs.FAILURE_QUEUE_ARN,
+                outputs.FAILURE_QUEUE_URL,
             ),
         }
     ),

@@ -37,6 +37,7 @@ class NameKind(Enum):
     DYNAMODB_TABLE = _Rule(3, 255, re.compile(r"^[A-Za-z0-9_.-]+$"), "letters, digits and _.-")
     LOG_GROUP = _Rule(1, 512, re.compile(r"^[A-Za-z0-9_./#-]+$"), "letters, digits and _./#-")
     SQS_QUEUE = _Rule(1, 80, re.compile(r"^[A-Za-z0-9_-]+$"), "letters, digits, - and _")
+    KINESIS_STREAM = _Rule(1, 128, re.compile(r"^[A-Za-z0-9_.-]+$"), "letters, digits and _.-")
     SECURITY_GROUP = _Rule(1, 255, re.compile(r"^[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+$"), "ASCII")
     TAG_VALUE = _Rule(1, 256, re.compile(r"^[\w .:/=+@-]+$"), "letters, digits and .:/=+@-")
 

@@ -17,6 +17,12 @@ DYNAMODB_TABLE_ARN = "dynamodb_table_arn"
 S3_BUCKET_NAME = "s3_bucket_name"
 S3_BUCKET_ARN = "s3_bucket_arn"
 KMS_KEY_ARN = "kms_key_arn"
+TRADE_STREAM_NAME = "trade_stream_name"
+TRADE_STREAM_ARN = "trade_stream_arn"
+# Producers spread a symbol's lanes over this many shards (docs/data-processor.md).
+TRADE_STREAM_SHARDS = "trade_stream_shards"
+FAILURE_QUEUE_ARN = "failure_queue_arn"
+FAILURE_QUEUE_URL = "failure_queue_url"
 
 # compute
 LAMBDA_FUNCTION_NAME = "lambda_function_name"

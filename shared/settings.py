@@ -70,6 +70,10 @@ class DataSettings:
     max_capacity: int
     versioning: bool
     protected: bool
+    stream_name: str
+    stream_shards: int
+    stream_retention_hours: int
+    failure_queue_name: str
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,20 @@ class ComputeSettings:
     architecture: str
     network_stack: str
     data_stack: str
+    stream: StreamMapping
+    trade_max_age_hours: int
+    trade_max_ahead_seconds: int
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """How Lambda reads the trade stream (the event source mapping), from the matrix."""
+
+    batch_size: int
+    batching_window_seconds: int
+    parallelization_factor: int
+    max_retry_attempts: int
+    max_record_age_seconds: int
 
 
 # ---- parsing (pure) -------------------------------------------------------------------------
@@ -161,7 +179,7 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
     ctx = _context(DATA, environment, region)
     values = _Values(DATA.project, raw, DATA_KEYS)
     p = ctx.profile
-    capacity = _parser(lambda k, v: env.validate_range(k, v, 1, 40000))
+    capacity = _parser(env.validate_capacity)
     min_capacity = values.get("min_capacity", p.dynamodb_min_capacity, capacity)
     max_capacity = values.get("max_capacity", max(p.dynamodb_max_capacity, min_capacity), capacity)
     if max_capacity < min_capacity:
@@ -184,6 +202,10 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
         max_capacity=max_capacity,
         versioning=p.s3_versioning,
         protected=p.protected,
+        stream_name=ctx.naming.name("trades", NameKind.KINESIS_STREAM),
+        stream_shards=p.stream_shards,
+        stream_retention_hours=p.stream_retention_hours,
+        failure_queue_name=ctx.naming.name("trade-failures", NameKind.SQS_QUEUE),
     )
 
 
@@ -215,6 +237,15 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         architecture=p.lambda_architecture,
         network_stack=stack_reference_name(org, NETWORK, environment),
         data_stack=stack_reference_name(org, DATA, environment),
+        stream=StreamMapping(
+            batch_size=p.stream_batch_size,
+            batching_window_seconds=p.stream_batching_window_seconds,
+            parallelization_factor=p.stream_parallelization_factor,
+            max_retry_attempts=p.stream_max_retry_attempts,
+            max_record_age_seconds=p.stream_max_record_age_seconds,
+        ),
+        trade_max_age_hours=p.trade_max_age_hours,
+        trade_max_ahead_seconds=p.trade_max_ahead_seconds,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +129,11 @@ class FakeCloud(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:sqs:{region}:{account}:{name}",
                 "url": f"https://sqs.{region}.amazonaws.com/{account}/{name}",
             }
+        if typ == "aws:kinesis/stream:Stream":
+            return {"arn": f"arn:aws:kinesis:{region}:{account}:stream/{name}"}
+        if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            digest = hashlib.sha256(f"{region}/{args.name}".encode()).hexdigest()
+            return {"uuid": str(uuid.UUID(digest[:32]))}
         if typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
             service = str(inputs["serviceName"]).rsplit(".", 1)[-1]
             digest = hashlib.sha256(f"{region}/{service}".encode()).hexdigest()

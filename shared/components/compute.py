@@ -1,4 +1,5 @@
-"""The data processor: an arm64 Lambda in the private subnets, its role and its log group."""
+"""The data processor: an arm64 Lambda in the private subnets, its role, its log group, and
+the mapping that feeds it the trade stream."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class DataProcessorArgs:
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     key_arn: pulumi.Input[str]
+    stream_arn: pulumi.Input[str]
+    failure_queue_arn: pulumi.Input[str]
+    failure_queue_url: pulumi.Input[str]
 
 
 class DataProcessor(pulumi.ComponentResource):
@@ -36,6 +40,7 @@ class DataProcessor(pulumi.ComponentResource):
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
     dead_letter_queue: aws.sqs.Queue
+    stream_mapping: aws.lambda_.EventSourceMapping
 
     def __init__(
         self, name: str, args: DataProcessorArgs, opts: pulumi.ResourceOptions | None = None
@@ -74,12 +79,14 @@ class DataProcessor(pulumi.ComponentResource):
             f"{name}-policy",
             role=self.role.id,
             policy=pulumi.Output.all(
-                args.table_arn,
-                args.bucket_arn,
-                self.log_group.arn,
-                self.dead_letter_queue.arn,
-                args.key_arn,
-            ).apply(lambda arns: iam.to_json(iam.data_processor_policy(*arns))),
+                table_arn=args.table_arn,
+                bucket_arn=args.bucket_arn,
+                log_group_arn=self.log_group.arn,
+                dlq_arn=self.dead_letter_queue.arn,
+                key_arn=args.key_arn,
+                stream_arn=args.stream_arn,
+                failure_queue_arn=args.failure_queue_arn,
+            ).apply(lambda arns: iam.to_json(iam.data_processor_policy(**arns))),
             opts=child,
         )
         self.function = aws.lambda_.Function(
@@ -103,6 +110,9 @@ class DataProcessor(pulumi.ComponentResource):
                     "TABLE_NAME": args.table_name,
                     "BUCKET_NAME": args.bucket_name,
                     "ENVIRONMENT": s.context.environment,
+                    "FAILURE_QUEUE_URL": args.failure_queue_url,
+                    "TRADE_MAX_AGE_HOURS": str(s.trade_max_age_hours),
+                    "TRADE_MAX_AHEAD_SECONDS": str(s.trade_max_ahead_seconds),
                 }
             },
             vpc_config={
@@ -115,6 +125,38 @@ class DataProcessor(pulumi.ComponentResource):
             # create needs the ec2 actions in it.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, policy]),
         )
+        self.stream_mapping = self._stream_mapping(name, args, policy)
         self.register_outputs(
             {"function_name": self.function.name, "function_arn": self.function.arn}
+        )
+
+    def _stream_mapping(
+        self, name: str, args: DataProcessorArgs, policy: aws.iam.RolePolicy
+    ) -> aws.lambda_.EventSourceMapping:
+        """Lambda polls the trade stream and invokes the function with batches of records.
+
+        The function answers with the records to deliver again (ReportBatchItemFailures);
+        Lambda retries from the first of them, halving the batch each time (bisection) to
+        isolate a bad record, at most `max_retry_attempts` times or until the record is
+        `max_record_age_seconds` old, and then sends the batch's description (shard, sequence
+        numbers) to the failure queue and moves on. TRIM_HORIZON: trades put on the stream
+        before the mapping existed (a first deploy, a replaced mapping) are still processed.
+        """
+        mapping = args.settings.stream
+        return aws.lambda_.EventSourceMapping(
+            f"{name}-stream",
+            event_source_arn=args.stream_arn,
+            function_name=self.function.arn,
+            starting_position="TRIM_HORIZON",
+            batch_size=mapping.batch_size,
+            maximum_batching_window_in_seconds=mapping.batching_window_seconds,
+            parallelization_factor=mapping.parallelization_factor,
+            maximum_retry_attempts=mapping.max_retry_attempts,
+            maximum_record_age_in_seconds=mapping.max_record_age_seconds,
+            bisect_batch_on_function_error=True,
+            function_response_types=["ReportBatchItemFailures"],
+            destination_config={"on_failure": {"destination_arn": args.failure_queue_arn}},
+            tags=args.settings.context.tags,
+            # The mapping is validated against the role's permissions when it is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

@@ -1,4 +1,4 @@
-"""The analytics table and the archive bucket."""
+"""The analytics table, the archive bucket, and the trade stream with its failure queue."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ INFREQUENT_ACCESS_AFTER_DAYS = 30
 GLACIER_AFTER_DAYS = 90
 NONCURRENT_EXPIRY_DAYS = 365
 ABORT_MULTIPART_AFTER_DAYS = 7
+# SQS's maximum: two weeks to notice a failed record and redrive it.
+FAILURE_RETENTION_SECONDS = 14 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,54 @@ class ArchiveBucket(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
         self.register_outputs({"name": self.bucket.bucket, "arn": self.bucket.arn})
+
+
+class TradeStream(pulumi.ComponentResource):
+    """The Kinesis stream producers put trades on, and the queue where failed records go.
+
+    Provisioned shards (the matrix's `stream_shards`): the count producers spread a symbol's
+    lanes over (docs/data-processor.md, "Producing trades"), so it must be known and fixed, not
+    resized by on-demand mode behind the producers' backs. Encrypted with the platform key.
+    The failure queue is the event source mapping's on-failure destination and where the
+    function sends records that can never succeed; it lives here, with the data, so that
+    replacing the compute layer never loses what is waiting in it.
+    """
+
+    stream: aws.kinesis.Stream
+    failure_queue: aws.sqs.Queue
+
+    def __init__(
+        self, name: str, args: DataStoreArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("trading:data:TradeStream", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        self.stream = aws.kinesis.Stream(
+            f"{name}-stream",
+            name=s.stream_name,
+            shard_count=s.stream_shards,
+            retention_period=s.stream_retention_hours,
+            stream_mode_details={"stream_mode": "PROVISIONED"},
+            encryption_type="KMS",
+            kms_key_id=args.key_arn,
+            # A protected environment's trades are not one `destroy` away from deletion.
+            enforce_consumer_deletion=not s.protected,
+            tags=s.context.tags,
+            opts=child,
+        )
+        self.failure_queue = aws.sqs.Queue(
+            f"{name}-failures",
+            name=s.failure_queue_name,
+            message_retention_seconds=FAILURE_RETENTION_SECONDS,
+            kms_master_key_id=args.key_arn,
+            tags=s.context.tags,
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "stream_name": self.stream.name,
+                "stream_arn": self.stream.arn,
+                "failure_queue_arn": self.failure_queue.arn,
+                "failure_queue_url": self.failure_queue.url,
+            }
+        )

@@ -20,7 +20,8 @@ class PrivateNetworkArgs:
 
 
 class PrivateNetwork(pulumi.ComponentResource):
-    """VPC, private subnets, S3 and DynamoDB gateway endpoints, locked-down groups, flow logs."""
+    """VPC, private subnets, S3 and DynamoDB gateway endpoints, an SQS interface endpoint,
+    locked-down groups, flow logs."""
 
     vpc: aws.ec2.Vpc
     subnets: list[aws.ec2.Subnet]
@@ -61,6 +62,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.subnets = self._private_subnets(route_table)
         endpoints = self._gateway_endpoints(route_table)
         self.lambda_security_group = self._function_security_group(endpoints)
+        self._interface_endpoints(self.lambda_security_group)
         self.flow_log_group = self._flow_logs(account)
 
         self.register_outputs(
@@ -124,7 +126,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup(
             f"{name}-lambda-sg",
             name=self._settings.context.naming.name("data-processor-sg", NameKind.SECURITY_GROUP),
-            description="Data processor: HTTPS to the S3 and DynamoDB gateway endpoints only",
+            description="Data processor: HTTPS to the VPC endpoints (S3, DynamoDB, SQS) only",
             vpc_id=self.vpc.id,
             # No inline rules: the provider then removes AWS's default allow-all egress, and
             # the rules below are the whole story. DNS to the VPC resolver is not filtered by
@@ -145,6 +147,55 @@ class PrivateNetwork(pulumi.ComponentResource):
                 opts=self._child,
             )
         return group
+
+    def _interface_endpoints(self, function_group: aws.ec2.SecurityGroup) -> None:
+        """SQS through PrivateLink: the function sends records that can never succeed to the
+        failure queue itself (functions/data_processor/trade_analytics/streams.py), and the
+        VPC has no other way out. An interface endpoint in every private subnet, private DNS
+        on (the SDK's default SQS hostname resolves to it), reachable from the function's
+        group on HTTPS and from nothing else."""
+        name, context = self._name, self._settings.context
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            name=context.naming.name("vpc-endpoints-sg", NameKind.SECURITY_GROUP),
+            description="Interface VPC endpoints: HTTPS from the data processor only",
+            vpc_id=self.vpc.id,
+            tags=self._tagged("vpc-endpoints-sg"),
+            opts=self._child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-sg-https-in",
+            security_group_id=group.id,
+            description="HTTPS from the data processor",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=function_group.id,
+            tags=self._tagged("vpc-endpoints-sg-https-in"),
+            opts=self._child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-lambda-sg-endpoints-https",
+            security_group_id=function_group.id,
+            description="HTTPS to the interface endpoints",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            referenced_security_group_id=group.id,
+            tags=self._tagged("data-processor-sg-endpoints-https"),
+            opts=self._child,
+        )
+        aws.ec2.VpcEndpoint(
+            f"{name}-sqs-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{context.region}.sqs",
+            vpc_endpoint_type="Interface",
+            subnet_ids=[subnet.id for subnet in self.subnets],
+            security_group_ids=[group.id],
+            private_dns_enabled=True,
+            tags=self._tagged("sqs-endpoint"),
+            opts=self._child,
+        )
 
     def _flow_logs(self, account: Account) -> aws.cloudwatch.LogGroup:
         """Flow logs of all traffic into a log group of their own, through a scoped role."""

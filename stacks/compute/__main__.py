@@ -24,6 +24,9 @@ processor = DataProcessor(
         bucket_name=data.require(outputs.S3_BUCKET_NAME),
         bucket_arn=data.require(outputs.S3_BUCKET_ARN),
         key_arn=data.require(outputs.KMS_KEY_ARN),
+        stream_arn=data.require(outputs.TRADE_STREAM_ARN),
+        failure_queue_arn=data.require(outputs.FAILURE_QUEUE_ARN),
+        failure_queue_url=data.require(outputs.FAILURE_QUEUE_URL),
     ),
 )
 

@@ -1,9 +1,9 @@
-"""Data layer: the analytics table and the archive bucket for one environment."""
+"""Data layer: the table, the archive bucket and the trade stream for one environment."""
 
 import pulumi
 
 from shared import outputs
-from shared.components.data import AnalyticsTable, ArchiveBucket, DataStoreArgs
+from shared.components.data import AnalyticsTable, ArchiveBucket, DataStoreArgs, TradeStream
 from shared.components.encryption import EncryptionKey, EncryptionKeyArgs
 from shared.settings import load_data
 
@@ -12,6 +12,7 @@ settings = load_data()
 key = EncryptionKey("platform", EncryptionKeyArgs(settings))
 table = AnalyticsTable("analytics", DataStoreArgs(settings, key.key.arn))
 archive = ArchiveBucket("archive", DataStoreArgs(settings, key.key.arn))
+trades = TradeStream("trades", DataStoreArgs(settings, key.key.arn))
 
 pulumi.export(outputs.ENVIRONMENT, settings.context.environment)
 pulumi.export(outputs.DYNAMODB_TABLE_NAME, table.table.name)
@@ -19,3 +20,8 @@ pulumi.export(outputs.DYNAMODB_TABLE_ARN, table.table.arn)
 pulumi.export(outputs.S3_BUCKET_NAME, archive.bucket.bucket)
 pulumi.export(outputs.S3_BUCKET_ARN, archive.bucket.arn)
 pulumi.export(outputs.KMS_KEY_ARN, key.key.arn)
+pulumi.export(outputs.TRADE_STREAM_NAME, trades.stream.name)
+pulumi.export(outputs.TRADE_STREAM_ARN, trades.stream.arn)
+pulumi.export(outputs.TRADE_STREAM_SHARDS, trades.stream.shard_count)
+pulumi.export(outputs.FAILURE_QUEUE_ARN, trades.failure_queue.arn)
+pulumi.export(outputs.FAILURE_QUEUE_URL, trades.failure_queue.url)

@@ -93,7 +93,9 @@ BREAKS: dict[str, Mutation] = {
     "lambda-reserved-concurrency": lambda d: inputs_of(d, "aws:lambda/function:Function").pop(
         "reservedConcurrentExecutions"
     ),
-    "lambda-dead-letter-queue": lambda d: inputs_of(d, "aws:sqs/queue:Queue").pop("kmsMasterKeyId"),
+    "lambda-dead-letter-queue": lambda d: resources(d, "aws:sqs/queue:Queue", "compute")[0][
+        "inputs"
+    ].pop("kmsMasterKeyId"),
     "kms-key": lambda d: inputs_of(d, "aws:kms/key:Key").update(enableKeyRotation=False),
     "kms-key-policy": lambda d: edit_policy(
         d, "aws:kms/key:Key", lambda p: p["Statement"][1].update(Principal="*")
@@ -102,6 +104,11 @@ BREAKS: dict[str, Mutation] = {
         "kmsKeyArn"
     ),
     "lambda-log-group": lambda d: drop(d, "aws:cloudwatch/logGroup:LogGroup"),
+    # A mapping whose failed batches would be retried until the records expire.
+    "lambda-stream-mapping": lambda d: inputs_of(
+        d, "aws:lambda/eventSourceMapping:EventSourceMapping"
+    ).update(maximumRetryAttempts=-1),
+    "kinesis-stream": lambda d: inputs_of(d, "aws:kinesis/stream:Stream").update(shardCount=1000),
     "iam-no-wildcard-actions": lambda d: edit_policy(
         d,
         "aws:iam/rolePolicy:RolePolicy",

@@ -19,8 +19,10 @@ def resources(document: Document, type_token: str, layer_name: str | None = None
     return [r for entry in layers for r in entry["resources"] if r["type"] == type_token]
 
 
-def one(document: Document, type_token: str, layer_name: str | None = None) -> Resource:
-    found = resources(document, type_token, layer_name)
+def one(
+    document: Document, type_token: str, layer_name: str | None = None, name: str | None = None
+) -> Resource:
+    found = [r for r in resources(document, type_token, layer_name) if name in {None, r["name"]}]
     assert len(found) == 1, f"expected one {type_token}, found {[r['name'] for r in found]}"
     return found[0]
 

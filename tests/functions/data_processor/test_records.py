@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -65,3 +66,22 @@ def test_rollup_survives_its_item_round_trip(raws: list[dict[str, Any]]) -> None
     rollup = Rollup.empty(trades[0]).add_all(trades)
     stored = Rollup.from_item(rollup.to_item("2026-11-26T12:00:00Z", "dev"))
     assert stored == Rollup(**{**rollup.__dict__, "version": rollup.version + 1})
+
+
+@settings(max_examples=200)
+@given(priced_trades, st.lists(st.integers(min_value=0, max_value=4), min_size=30, max_size=30))
+def test_shards_merged_in_any_order_equal_one_writer(
+    raws: list[dict[str, Any]], owner: list[int]
+) -> None:
+    # Each trade goes to one of five writers' shards; the read path merges them.
+    trades = _trades(raws)
+    base = Rollup.empty(trades[0])
+    shards = [
+        Rollup.empty(trades[0], f"w{w}").add_all(t for i, t in enumerate(trades) if owner[i] == w)
+        for w in range(5)
+    ]
+    merged = shards[0]
+    for shard in reversed(shards[1:]):
+        merged = merged.merge(shard)
+    whole = base.add_all(trades)
+    assert replace(merged, writer="", version=0) == whole

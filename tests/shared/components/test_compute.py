@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from shared import iam
-from shared.environments import EnvironmentProfile
+from shared.environments import PROFILES, EnvironmentProfile
 from tests.support.documents import Document, as_list, layer, one, policy, resources
 
 
@@ -31,10 +31,14 @@ def test_function_environment_names_its_table_bucket_and_environment(
     doc: Document, environment: str
 ) -> None:
     data = layer(doc, "data")["outputs"]
+    profile = PROFILES[environment]
     assert _function(doc)["environment"]["variables"] == {
         "TABLE_NAME": data["dynamodb_table_name"],
         "BUCKET_NAME": data["s3_bucket_name"],
         "ENVIRONMENT": environment,
+        "FAILURE_QUEUE_URL": data["failure_queue_url"],
+        "TRADE_MAX_AGE_HOURS": str(profile.trade_max_age_hours),
+        "TRADE_MAX_AHEAD_SECONDS": str(profile.trade_max_ahead_seconds),
     }
 
 
@@ -106,35 +110,74 @@ def test_inline_policy_scopes_each_statement_to_its_resource(doc: Document) -> N
     data = layer(doc, "data")["outputs"]
     log_group = one(doc, "aws:cloudwatch/logGroup:LogGroup", "compute")["inputs"]["name"]
     log_arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{log_group}"
+    dlq = one(doc, "aws:sqs/queue:Queue", "compute")["inputs"]["name"]
     document = policy(one(doc, "aws:iam/rolePolicy:RolePolicy", "compute"))
-    by_service: dict[str, list[str]] = {}
+    by_sid: dict[str, tuple[set[str], list[str]]] = {}
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
-        services = {a.split(":")[0] for a in as_list(statement["Action"])}
-        assert len(services) == 1, "one service per statement keeps scoping readable"
-        by_service[services.pop()] = as_list(statement["Resource"])
-    assert by_service["dynamodb"] == [data["dynamodb_table_arn"]]
-    assert by_service["s3"] == [f"{data['s3_bucket_arn']}/*"]
-    assert by_service["logs"] == [log_arn, f"{log_arn}:log-stream:*"]
-    dlq_arn = one(doc, "aws:sqs/queue:Queue")["inputs"]["name"]
-    assert by_service["sqs"] == [f"arn:aws:sqs:us-east-1:123456789012:{dlq_arn}"]
-    assert by_service["ec2"] == ["*"] and by_service["xray"] == ["*"]
-    assert by_service["kms"] == [data["kms_key_arn"]]
+        actions = as_list(statement["Action"])
+        assert len({a.split(":")[0] for a in actions}) == 1, "one service per statement"
+        by_sid[statement["Sid"]] = (set(actions), as_list(statement["Resource"]))
+    assert by_sid == {
+        "AnalyticsTableAccess": ({"dynamodb:PutItem"}, [data["dynamodb_table_arn"]]),
+        "ArchiveObjectWrites": ({"s3:PutObject"}, [f"{data['s3_bucket_arn']}/*"]),
+        "OwnLogStreams": (set(iam.FUNCTION_LOG_ACTIONS), [log_arn, f"{log_arn}:log-stream:*"]),
+        "DeadLetterQueue": (
+            {"sqs:SendMessage"},
+            [f"arn:aws:sqs:us-east-1:123456789012:{dlq}"],
+        ),
+        "TradeStreamReads": (set(iam.STREAM_READ_ACTIONS), [data["trade_stream_arn"]]),
+        "FailedTradeRecords": ({"sqs:SendMessage"}, [data["failure_queue_arn"]]),
+        "PlatformKey": (set(iam.KEY_USE_ACTIONS), [data["kms_key_arn"]]),
+        "VpcNetworkInterfaces": (set(iam.ENI_ACTIONS), ["*"]),
+        "TraceSegments": (set(iam.XRAY_ACTIONS), ["*"]),
+    }
     unscoped = {
         action
         for s in document["Statement"]
         if s["Resource"] == ["*"]
         for action in as_list(s["Action"])
     }
-    assert unscoped == set(iam.ENI_ACTIONS) | set(iam.XRAY_ACTIONS)
     assert unscoped <= set(iam.UNSCOPED_ACTIONS)
+
+
+def test_the_function_reads_the_data_layers_stream_as_the_matrix_says(
+    doc: Document, profile: EnvironmentProfile
+) -> None:
+    data = layer(doc, "data")["outputs"]
+    mapping = one(doc, "aws:lambda/eventSourceMapping:EventSourceMapping", "compute")["inputs"]
+    function = _function(doc)
+    assert mapping["eventSourceArn"] == data["trade_stream_arn"]
+    assert (
+        mapping["functionName"]
+        == f"arn:aws:lambda:us-east-1:123456789012:function:{function['name']}"
+    )
+    assert mapping["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["bisectBatchOnFunctionError"] is True
+    assert mapping["destinationConfig"] == {
+        "onFailure": {"destinationArn": data["failure_queue_arn"]}
+    }
+    assert mapping["startingPosition"] == "TRIM_HORIZON"
+    assert (
+        mapping["batchSize"],
+        mapping["maximumBatchingWindowInSeconds"],
+        mapping["parallelizationFactor"],
+        mapping["maximumRetryAttempts"],
+        mapping["maximumRecordAgeInSeconds"],
+    ) == (
+        profile.stream_batch_size,
+        profile.stream_batching_window_seconds,
+        profile.stream_parallelization_factor,
+        profile.stream_max_retry_attempts,
+        profile.stream_max_record_age_seconds,
+    )
 
 
 def test_function_traces_keeps_failed_events_and_is_capped(
     doc: Document, profile: EnvironmentProfile, environment: str
 ) -> None:
     function = _function(doc)
-    queue = one(doc, "aws:sqs/queue:Queue")["inputs"]
+    queue = one(doc, "aws:sqs/queue:Queue", "compute")["inputs"]
     assert function["tracingConfig"] == {"mode": "Active"}
     assert function["reservedConcurrentExecutions"] == profile.lambda_reserved_concurrency
     assert queue["name"] == f"data-processor-dlq-{environment}-us-east-1"

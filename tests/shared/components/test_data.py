@@ -1,4 +1,4 @@
-"""The data layer: the analytics table and the archive bucket, per environment."""
+"""The data layer: the analytics table, the archive bucket and the trade stream, per environment."""
 
 from __future__ import annotations
 
@@ -130,3 +130,31 @@ def test_every_bucket_setting_targets_the_archive_bucket(doc: Document) -> None:
     ]
     assert len(settings) >= 7
     assert {r["inputs"]["bucket"] for r in settings} == {name}
+
+
+def test_trade_stream_is_provisioned_encrypted_and_sized_by_the_matrix(
+    doc: Document, profile: EnvironmentProfile, environment: str
+) -> None:
+    stream = one(doc, "aws:kinesis/stream:Stream", "data")["inputs"]
+    data = layer(doc, "data")["outputs"]
+    assert stream["name"] == f"trades-{environment}-us-east-1"
+    assert stream["streamModeDetails"] == {"streamMode": "PROVISIONED"}
+    assert (stream["shardCount"], stream["retentionPeriod"]) == (
+        profile.stream_shards,
+        profile.stream_retention_hours,
+    )
+    assert (stream["encryptionType"], stream["kmsKeyId"]) == ("KMS", data["kms_key_arn"])
+    assert stream["enforceConsumerDeletion"] is (not profile.protected)
+    assert data["trade_stream_arn"].endswith(f":stream/{stream['name']}")
+    assert data["trade_stream_shards"] == profile.stream_shards
+
+
+def test_failure_queue_keeps_records_two_weeks_under_the_platform_key(
+    doc: Document, environment: str
+) -> None:
+    queue = one(doc, "aws:sqs/queue:Queue", "data")["inputs"]
+    data = layer(doc, "data")["outputs"]
+    assert queue["name"] == f"trade-failures-{environment}-us-east-1"
+    assert queue["kmsMasterKeyId"] == data["kms_key_arn"]
+    assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert data["failure_queue_url"].endswith(f"/{queue['name']}")

@@ -63,7 +63,11 @@ def test_every_subnet_uses_the_private_route_table(doc: Document) -> None:
 
 
 def test_gateway_endpoints_for_s3_and_dynamodb_on_the_private_route_table(doc: Document) -> None:
-    endpoints = [r["inputs"] for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")]
+    endpoints = [
+        r["inputs"]
+        for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r["inputs"]["vpcEndpointType"] == "Gateway"
+    ]
     assert sorted(e["serviceName"] for e in endpoints) == [
         "com.amazonaws.us-east-1.dynamodb",
         "com.amazonaws.us-east-1.s3",
@@ -73,30 +77,54 @@ def test_gateway_endpoints_for_s3_and_dynamodb_on_the_private_route_table(doc: D
         for a in resources(doc, "aws:ec2/routeTableAssociation:RouteTableAssociation")
     }
     for endpoint in endpoints:
-        assert endpoint["vpcEndpointType"] == "Gateway"
         assert set(endpoint["routeTableIds"]) == route_table_ids
 
 
-def test_function_security_group_allows_only_https_to_the_endpoint_prefix_lists(
+def test_sqs_interface_endpoint_in_every_private_subnet_for_the_function_only(
     doc: Document,
 ) -> None:
-    group = one(doc, "aws:ec2/securityGroup:SecurityGroup")
+    [sqs] = [
+        r["inputs"]
+        for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r["inputs"]["vpcEndpointType"] == "Interface"
+    ]
+    assert sqs["serviceName"] == "com.amazonaws.us-east-1.sqs"
+    assert sqs["privateDnsEnabled"] is True
+    assert sqs["subnetIds"] == layer(doc, "network")["outputs"]["private_subnet_ids"]
+    [endpoint_group] = sqs["securityGroupIds"]
+    function_group = layer(doc, "network")["outputs"]["lambda_security_group_id"]
+    [ingress] = [
+        r["inputs"]
+        for r in resources(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    ]
+    assert ingress["securityGroupId"] == endpoint_group
+    assert ingress["referencedSecurityGroupId"] == function_group
+    assert (ingress["ipProtocol"], ingress["fromPort"], ingress["toPort"]) == ("tcp", 443, 443)
+
+
+def test_function_security_group_allows_only_https_to_the_endpoints(doc: Document) -> None:
+    group = one(doc, "aws:ec2/securityGroup:SecurityGroup", "network", name="network-lambda-sg")
     assert "ingress" not in group["inputs"] and "egress" not in group["inputs"]
-    assert not resources(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert not resources(doc, "aws:ec2/securityGroupRule:SecurityGroupRule")
+    function_group = layer(doc, "network")["outputs"]["lambda_security_group_id"]
     rules = [
         r["inputs"]
         for r in resources(doc, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     ]
-    assert len(rules) == 2
+    assert len(rules) == 3
     for rule in rules:
         assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
-        assert rule["prefixListId"].startswith("pl-")
         assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
-        assert (
-            rule["securityGroupId"] == layer(doc, "network")["outputs"]["lambda_security_group_id"]
-        )
-    assert len({rule["prefixListId"] for rule in rules}) == 2
+        assert rule["securityGroupId"] == function_group
+    prefix_lists = {rule["prefixListId"] for rule in rules if "prefixListId" in rule}
+    assert len(prefix_lists) == 2 and all(p.startswith("pl-") for p in prefix_lists)
+    [to_endpoints] = [rule for rule in rules if "referencedSecurityGroupId" in rule]
+    [sqs] = [
+        r["inputs"]
+        for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r["inputs"]["vpcEndpointType"] == "Interface"
+    ]
+    assert to_endpoints["referencedSecurityGroupId"] == sqs["securityGroupIds"][0]
 
 
 def test_default_security_group_has_no_rules(doc: Document) -> None:
