@@ -110,9 +110,10 @@ def guardrails(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def docs(session: nox.Session) -> None:
-    """Regenerate the generated parts of docs/ (the guardrail rule and waiver tables)."""
+    """Regenerate the generated parts of docs/ and README (rules, waivers, capacity, cost)."""
     _install(session, "tools")
     session.run("python", "-m", "guardrails.docs")
+    session.run("python", "-m", "synth.capacity")
 
 
 @nox.session(default=False)

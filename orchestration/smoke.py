@@ -1,9 +1,12 @@
-"""Smoke test of a deployed environment: invoke the function, find its record and archive."""
+"""Smoke test of a deployed environment: invoke the function, find its record, its archive
+object and its day's rollup through the function's own read path."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from trade_analytics.queries import daily_rollup
 
 from shared import outputs
 from shared.errors import PlatformError
@@ -38,4 +41,17 @@ def smoke(merged: dict[str, Any], clients: Any, log: Any = print) -> None:
         raise PlatformError("no analytics record for TEST123 in the table")
     key = record["archive_key"]["S"]
     clients("s3").head_object(Bucket=merged[outputs.S3_BUCKET_NAME], Key=key)
+    day = record["trade_date"]["S"]
+    rollup = daily_rollup(
+        clients("dynamodb"),
+        merged[outputs.DYNAMODB_TABLE_NAME],
+        record.get("symbol", {}).get("S"),
+        day,
+    )
+    if rollup is None or rollup.trade_count < 1:
+        raise PlatformError(f"the trade is recorded but counted in no rollup of {day}")
     log(f"ok: record TRADE#TEST123 and archive object s3://{merged[outputs.S3_BUCKET_NAME]}/{key}")
+    log(
+        f"ok: {day}'s rollup of trades without a symbol: {rollup.trade_count} trade(s), "
+        f"notional {rollup.notional}, from {rollup.shards} writer shard(s)"
+    )

@@ -48,7 +48,20 @@ def test_smoke_passes_on_a_working_deployment_twice(cloud: Cloud) -> None:
     smoke(DEPLOYED, clients.__getitem__, lines.append)
     smoke(DEPLOYED, clients.__getitem__, lines.append)  # the second run meets a duplicate
     assert function.invoked == [DEPLOYED["lambda_function_name"]] * 2
-    assert lines[-1].startswith("ok: record TRADE#TEST123 and archive object s3://")
+    assert lines[-2].startswith("ok: record TRADE#TEST123 and archive object s3://")
+    # Read back through the function's read path: counted once, however often it was sent.
+    assert "rollup of trades without a symbol: 1 trade(s), notional 1000" in lines[-1]
+
+
+def test_smoke_fails_when_the_trade_is_in_no_rollup(cloud: Cloud) -> None:
+    function = _InProcessLambda()
+    clients = {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}
+    smoke(DEPLOYED, clients.__getitem__, lambda _line: None)
+    for item in cloud.items():
+        if item["pk"]["S"].startswith("ROLLUP#"):
+            cloud.dynamodb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+    with pytest.raises(PlatformError, match="counted in no rollup"):
+        smoke(DEPLOYED, clients.__getitem__, lambda _line: None)
 
 
 def test_smoke_fails_when_the_record_is_missing(cloud: Cloud) -> None:

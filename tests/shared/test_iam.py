@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import parliament
 import pytest
 
+from shared import iam
 from tests.support.documents import Document
 
 BLOCKING = {"MEDIUM", "HIGH", "CRITICAL"}
@@ -62,3 +63,9 @@ def test_no_medium_or_higher_findings(synthesized: dict[str, Document]) -> None:
 def test_the_check_can_fail(statement: dict[str, object], issue: str) -> None:
     text = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     assert any(line.startswith(issue) for line in _blocking("policy", text))
+
+
+def test_the_producer_policy_has_no_medium_or_higher_findings() -> None:
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/trades-dev-us-east-1"
+    key = "arn:aws:kms:us-east-1:123456789012:key/0123456789abcdef0123456789abcdef"
+    assert _blocking("policy", iam.to_json(iam.trade_producer_policy(arn, key))) == []

@@ -103,7 +103,9 @@ def make_checkout(base: Path, name: str = "checkout") -> Checkout:
         **_GIT_IDENTITY,
         "PATH": f"{double / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "PULUMI_DOUBLE_BUCKETS": str(base / "buckets"),
-        "PYTHONPATH": str(path),
+        # What the editable install of this checkout puts on the path: the repository root and
+        # the function's directory (pyproject.toml's packages.find `where`).
+        "PYTHONPATH": os.pathsep.join([str(path), str(path / "functions" / "data_processor")]),
     }
     env.pop("PULUMI_BACKEND_URL", None)
     env.pop("TRADING_ANALYTICS_BACKEND", None)
