@@ -21,7 +21,7 @@ from trade_analytics.processor import Processor
 from trade_analytics.store import TradeStore
 
 from synth.synthesize import synth_environment
-from tests.support.data_processor import Cloud, handler
+from tests.support.data_processor import Cloud, handler, kinesis_event
 from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE, create_resources
 
 
@@ -43,6 +43,8 @@ def for_moto(policy: dict[str, Any]) -> dict[str, Any]:
 
     - AWS authorises each Put of a TransactWriteItems as dynamodb:PutItem; moto checks the
       operation's own name, so that name is granted exactly where PutItem is.
+    - Likewise AWS authorises SendMessageBatch as sqs:SendMessage (SQS developer guide, "Amazon
+      SQS API permissions"); moto checks sqs:SendMessageBatch, granted where SendMessage is.
     - moto matches non-S3 requests against resource "*", which an ARN-scoped statement never
       matches; those statements are widened to "*" (S3 statements stay as generated).
     """
@@ -51,6 +53,8 @@ def for_moto(policy: dict[str, Any]) -> dict[str, Any]:
         actions = statement["Action"]
         if "dynamodb:PutItem" in actions:
             statement["Action"] = [*actions, "dynamodb:TransactWriteItems"]
+        if "sqs:SendMessage" in actions:
+            statement["Action"] = [*actions, "sqs:SendMessageBatch"]
         if not all(action.startswith("s3:") for action in actions):
             statement["Resource"] = "*"
     return translated
@@ -149,3 +153,27 @@ def test_s3_grant_is_scoped_to_objects_of_the_archive_bucket(
     processor.archive.bucket = "some-other-bucket"
     with pytest.raises(Exception, match="AccessDenied"):
         processor.process(BATCH)
+
+
+POISONED = kinesis_event([{"trade_id": "LP-K1", "amount": 1}, {"trade_id": "LP-K2", "amount": -1}])
+
+
+def test_the_generated_policy_lets_the_stream_path_send_its_dead_letters(
+    generated: dict[str, Any], enforce: Any
+) -> None:
+    as_role, _ = enforce
+    processor = as_role(generated["trust"], for_moto(generated["policy"]))
+    assert processor.process(POISONED).response == {"batchItemFailures": []}
+
+
+def test_without_sqs_send_the_poison_record_is_failed_not_dropped(
+    generated: dict[str, Any], enforce: Any
+) -> None:
+    as_role, _ = enforce
+    processor = as_role(
+        generated["trust"], for_moto(without(generated["policy"], "sqs:SendMessage"))
+    )
+    poisoned = POISONED["Records"][1]["kinesis"]["sequenceNumber"]
+    assert processor.process(POISONED).response == {
+        "batchItemFailures": [{"itemIdentifier": poisoned}]
+    }
