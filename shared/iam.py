@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 PolicyDocument = dict[str, Any]
@@ -17,16 +18,24 @@ ARCHIVE_ACTIONS = ("s3:PutObject",)
 # Log group is created by the stack with its retention, so the function never creates one.
 FUNCTION_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # A function in a VPC reaches it through ENIs the Lambda service manages with the function's
-# role. These actions have no resource-level permissions in EC2's authorisation model, so AWS
-# requires Resource "*" (the same set as the AWSLambdaVPCAccessExecutionRole managed policy).
-ENI_ACTIONS = (
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "ec2:UnassignPrivateIpAddresses",
-)
+# role: the AWSLambdaVPCAccessExecutionRole managed policy's set, which grants all of it on "*".
+# EC2 authorises the writes on resources, so they are scoped here (Lambda developer guide,
+# "Giving Lambda functions access to resources in an Amazon VPC", and EC2's service
+# authorization reference):
+# - CreateNetworkInterface on the new interface and on the subnets and security group it is
+#   created in: this environment's private subnets and the function's group only;
+ENI_CREATE_ACTIONS = ("ec2:CreateNetworkInterface",)
+# - AssignPrivateIpAddresses / UnassignPrivateIpAddresses on network interfaces of this account
+#   and region (their ids are Lambda's to choose, so not known in advance);
+ENI_ADDRESS_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
+# - DeleteNetworkInterface: the guide says to name the interface or all ids (its example is
+#   `arn:aws:ec2:<region>:<account>:*/*`), or the function may lose its VPC access; the action's
+#   one resource type is network-interface, so all of those of this account and region;
+ENI_DELETE_ACTIONS = ("ec2:DeleteNetworkInterface",)
+# - the two Describe actions work only on "*" (the guide says so of DescribeNetworkInterfaces;
+#   EC2's Describe* actions support no resource-level permissions at all).
+ENI_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")
+ENI_ACTIONS = ENI_CREATE_ACTIONS + ENI_ADDRESS_ACTIONS + ENI_DELETE_ACTIONS + ENI_DESCRIBE_ACTIONS
 # Active tracing: the function sends segments to X-Ray, which has no resource-level permissions.
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 # Lambda's asynchronous invoke sends an event that failed every retry here, as the function role;
@@ -98,8 +107,8 @@ FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
 # Actions AWS grants only on "*", each with the reason: the allow-list every check reads.
 UNSCOPED_ACTIONS: dict[str, str] = {
     **{
-        action: "EC2 network-interface actions for Lambda's VPC ENIs take no resource ARN"
-        for action in ENI_ACTIONS
+        action: "EC2 Describe* actions support no resource-level permissions"
+        for action in ENI_DESCRIBE_ACTIONS
     },
     **{action: "X-Ray trace writes take no resource ARN" for action in XRAY_ACTIONS},
     **{
@@ -107,6 +116,30 @@ UNSCOPED_ACTIONS: dict[str, str] = {
         for action in FLOW_LOG_DISCOVERY_ACTIONS
     },
 }
+
+
+@dataclass(frozen=True)
+class NetworkScope:
+    """Where the function's ENIs live: for scoping the EC2 writes to this VPC's pieces."""
+
+    partition: str
+    region: str
+    account_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_id: str
+
+    def arn(self, resource: str) -> str:
+        return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource}"
+
+    def interfaces(self) -> str:
+        return self.arn("network-interface/*")
+
+    def create_resources(self) -> list[str]:
+        return [
+            self.interfaces(),
+            *(self.arn(f"subnet/{subnet}") for subnet in self.subnet_ids),
+            self.arn(f"security-group/{self.security_group_id}"),
+        ]
 
 
 def document(*statements: dict[str, Any]) -> PolicyDocument:
@@ -143,6 +176,7 @@ def data_processor_policy(
     key_arn: str,
     stream_arn: str,
     failure_queue_arn: str,
+    network: NetworkScope,
 ) -> PolicyDocument:
     """The function's inline policy: explicit actions, each on the one resource it needs."""
     return document(
@@ -153,7 +187,10 @@ def data_processor_policy(
         allow("TradeStreamReads", STREAM_READ_ACTIONS, [stream_arn]),
         allow("FailedTradeRecords", DLQ_ACTIONS, [failure_queue_arn]),
         allow("PlatformKey", KEY_USE_ACTIONS, [key_arn]),
-        allow("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]),
+        allow("CreateNetworkInterfaces", ENI_CREATE_ACTIONS, network.create_resources()),
+        allow("NetworkInterfaceAddresses", ENI_ADDRESS_ACTIONS, [network.interfaces()]),
+        allow("DeleteNetworkInterfaces", ENI_DELETE_ACTIONS, [network.interfaces()]),
+        allow("DescribeNetworkInterfaces", ENI_DESCRIBE_ACTIONS, ["*"]),
         allow("TraceSegments", XRAY_ACTIONS, ["*"]),
     )
 

@@ -4,11 +4,13 @@ the mapping that feeds it the trade stream."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from shared import iam
+from shared.components.account import Account, current_account
 from shared.packaging import Package
 from shared.settings import ComputeSettings
 
@@ -49,6 +51,7 @@ class DataProcessor(pulumi.ComponentResource):
         s = args.settings
         tags = s.context.tags
         child = pulumi.ResourceOptions(parent=self)
+        account = current_account(self)
 
         # Created before the function so Lambda never auto-creates it with infinite retention.
         self.log_group = aws.cloudwatch.LogGroup(
@@ -86,7 +89,9 @@ class DataProcessor(pulumi.ComponentResource):
                 key_arn=args.key_arn,
                 stream_arn=args.stream_arn,
                 failure_queue_arn=args.failure_queue_arn,
-            ).apply(lambda arns: iam.to_json(iam.data_processor_policy(**arns))),
+                subnet_ids=args.subnet_ids,
+                security_group_id=args.security_group_id,
+            ).apply(lambda values: iam.to_json(_policy(values, account, s.context.region))),
             opts=child,
         )
         self.function = aws.lambda_.Function(
@@ -160,3 +165,15 @@ class DataProcessor(pulumi.ComponentResource):
             # The mapping is validated against the role's permissions when it is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
+
+
+def _policy(values: dict[str, Any], account: Account, region: str) -> iam.PolicyDocument:
+    """The inline policy, once every ARN and id it scopes to is known."""
+    network = iam.NetworkScope(
+        partition=account.partition,
+        region=region,
+        account_id=account.account_id,
+        subnet_ids=tuple(values.pop("subnet_ids")),
+        security_group_id=values.pop("security_group_id"),
+    )
+    return iam.data_processor_policy(**values, network=network)

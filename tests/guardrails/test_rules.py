@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
 from guardrails.report import evaluate
 from guardrails.rules import RULES
+from shared import iam
 from tests.support.breaks import BREAKS, edit_policy, first_statement
 from tests.support.documents import Document
 
@@ -43,3 +45,19 @@ def test_the_function_role_may_trust_lambda_only(synthesized: dict[str, Document
     )
     [finding] = evaluate(broken)["iam-trust-one-service"]
     assert "allowed: lambda.amazonaws.com" in finding.message
+
+
+def test_eni_writes_on_star_are_flagged_as_unscoped(synthesized: dict[str, Document]) -> None:
+    # The policy as it was before the ENI writes were scoped: all six actions on "*".
+    broken = copy.deepcopy(synthesized["dev"])
+
+    def widen(document: dict[str, Any]) -> None:
+        document["Statement"] = [
+            s for s in document["Statement"] if not str(s["Action"]).count("ec2:")
+        ] + [{"Effect": "Allow", "Action": sorted(iam.ENI_ACTIONS), "Resource": "*"}]
+
+    edit_policy(broken, "aws:iam/rolePolicy:RolePolicy", widen)
+    messages = [f.message for f in evaluate(broken)["iam-scoped-resources"]]
+    assert sorted(m.split()[1] for m in messages) == sorted(
+        set(iam.ENI_ACTIONS) - set(iam.ENI_DESCRIBE_ACTIONS)
+    )
