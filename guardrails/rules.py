@@ -546,15 +546,15 @@ def network_no_open_cidrs(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "kms-key",
-    "KMS: the data layer owns a customer-managed key, rotated",
+    "KMS: the data and network layers own a customer-managed key each, rotated",
     protects="key compromise over time",
     checkov=("CKV_AWS_7",),
     trivy=("AVD-AWS-0065",),
 )
 def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
     keys = list(view.of(KEY))
-    if view.layer == "data" and not keys:
-        yield Finding("data", "the data layer must own the platform's customer-managed key")
+    if view.layer in {"data", "network"} and not keys:
+        yield Finding(view.layer, f"the {view.layer} layer must own a customer-managed key")
     for key in keys:
         if key.get("enableKeyRotation") is not True:
             yield Finding(key.name, "needs automatic key rotation")
@@ -585,7 +585,7 @@ def kms_key_policy(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "encryption-customer-key",
-    "Encryption: table, bucket, stream, queues, function logs and environment use the platform key",
+    "Encryption: table, bucket, stream, queues, environment and every log group use a CMK",
     protects="trading data at rest under the platform's own key",
     checkov=(
         "CKV_AWS_119",
@@ -612,10 +612,9 @@ def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
     for stream in view.of(STREAM):
         if stream.get("encryptionType") != "KMS":
             yield Finding(stream.name, "must use KMS server-side encryption")
-    if view.layer != "network":  # flow logs: see waivers.py (CKV_AWS_158)
-        for group in view.of(LOG_GROUP):
-            if not group.get("kmsKeyId"):
-                yield Finding(group.name, "must be encrypted with the platform's KMS key")
+    for group in view.of(LOG_GROUP):
+        if not str(group.get("kmsKeyId") or "").startswith("arn:"):
+            yield Finding(group.name, "must be encrypted with a customer-managed KMS key")
     setting = (
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     )

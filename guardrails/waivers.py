@@ -7,9 +7,6 @@ from __future__ import annotations
 
 WAIVERS: dict[str, str] = {
     "CKV_AWS_338": "log retention below one year: the platform description fixes 7/30/90 days",
-    "CKV_AWS_158": "flow-log group only (the function's is on the platform key): that key lives "
-    "in the data layer, and the network layer deploys without reading it; flow logs hold "
-    "packet metadata, not trades",
     "CKV_AWS_272": "Lambda code signing: the package is built from this repository and "
     "deployed by the same pipeline; no third party supplies code",
     "CKV_AWS_144": "S3 cross-region replication: the archive is rebuilt from the table and "

@@ -190,7 +190,7 @@ def _costs(document: Mapping[str, Any], profile_batch: int, provisioned: bool) -
         "fixed: sqs interface endpoint": endpoint_azs
         * INTERFACE_ENDPOINT_AZ_HOUR
         * HOURS_PER_MONTH,
-        "fixed: kms key": KMS_KEY_MONTH,
+        "fixed: kms keys": len(_inputs(document, "aws:kms/key:Key")) * KMS_KEY_MONTH,
     }
 
 

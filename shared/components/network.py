@@ -17,6 +17,8 @@ from shared.settings import NetworkSettings
 @dataclass(frozen=True)
 class PrivateNetworkArgs:
     settings: NetworkSettings
+    # Encrypts the flow logs (the network layer's own key; see stacks/network/__main__.py).
+    key_arn: pulumi.Input[str]
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -34,6 +36,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         super().__init__("trading:network:PrivateNetwork", name, None, opts)
         self._name = name
         self._settings = args.settings
+        self._key_arn = args.key_arn
         self._child = pulumi.ResourceOptions(parent=self)
         account = current_account(self)
 
@@ -205,6 +208,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             f"{name}-flow-logs",
             name=context.naming.log_group("/aws/vpc", "flow-logs"),
             retention_in_days=self._settings.log_retention_days,
+            kms_key_id=self._key_arn,
             tags=context.tags,
             opts=self._child,
         )

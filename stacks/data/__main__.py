@@ -9,7 +9,10 @@ from shared.settings import load_data
 
 settings = load_data()
 
-key = EncryptionKey("platform", EncryptionKeyArgs(settings))
+key = EncryptionKey(
+    "platform",
+    EncryptionKeyArgs(settings.context, "trading-analytics-key", "Trading analytics data"),
+)
 table = AnalyticsTable("analytics", DataStoreArgs(settings, key.key.arn))
 archive = ArchiveBucket("archive", DataStoreArgs(settings, key.key.arn))
 trades = TradeStream("trades", DataStoreArgs(settings, key.key.arn))

@@ -3,12 +3,18 @@
 import pulumi
 
 from shared import outputs
+from shared.components.encryption import EncryptionKey, EncryptionKeyArgs
 from shared.components.network import PrivateNetwork, PrivateNetworkArgs
 from shared.settings import load_network
 
 settings = load_network()
 
-network = PrivateNetwork("network", PrivateNetworkArgs(settings))
+# The network layer's own key, for its flow logs: it never reads the data layer's.
+key = EncryptionKey(
+    "network",
+    EncryptionKeyArgs(settings.context, "network-logs-key", "Trading analytics network logs"),
+)
+network = PrivateNetwork("network", PrivateNetworkArgs(settings, key.key.arn))
 
 pulumi.export(outputs.ENVIRONMENT, settings.context.environment)
 pulumi.export(outputs.VPC_ID, network.vpc.id)
