@@ -13,7 +13,7 @@ from pathlib import Path
 
 from guardrails.model import Rule
 from guardrails.rules import RULES
-from guardrails.waivers import WAIVERS
+from guardrails.waivers import WAIVERS, Waiver
 from shared.layers import REPO_ROOT
 
 PAGE = REPO_ROOT / "docs" / "guardrails.md"
@@ -35,8 +35,8 @@ def rule_table(rules: Sequence[Rule] = RULES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def waiver_list(waivers: dict[str, str] = WAIVERS) -> str:
-    return "".join(f"- `{check}`: {reason}.\n" for check, reason in waivers.items())
+def waiver_list(waivers: Sequence[Waiver] = WAIVERS) -> str:
+    return "".join(f"- `{w.check}` ({w.scope}): {w.reason}.\n" for w in waivers)
 
 
 GENERATORS: dict[str, Callable[[], str]] = {"rules": rule_table, "waivers": waiver_list}

@@ -59,7 +59,11 @@ def render(results: dict[str, dict[str, list[Finding]]]) -> str:
     ]
     if failures:
         lines += ["", "violations:", *failures]
-    lines += ["", "waived (with reasons):", *(f"  {k}: {v}" for k, v in WAIVERS.items())]
+    lines += [
+        "",
+        "waived (with reasons and scope):",
+        *(f"  {w.check}: {w.reason} [{w.scope}]" for w in WAIVERS),
+    ]
     return "\n".join(lines)
 
 

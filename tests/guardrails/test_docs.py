@@ -21,8 +21,8 @@ def test_every_rule_and_waiver_is_on_the_page() -> None:
     page = docs.PAGE.read_text()
     for rule in RULES:
         assert f"| `{rule.id}` |" in page, rule.id
-    for check in WAIVERS:
-        assert f"- `{check}`:" in page, check
+    for waiver in WAIVERS:
+        assert f"- `{waiver.check}` ({waiver.scope}):" in page, waiver.check
 
 
 def test_a_new_rule_shows_up_in_the_generated_table(
