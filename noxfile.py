@@ -13,8 +13,11 @@ import nox
 ROOT = Path(__file__).parent
 # One lock of truth: every session installs against these exact versions.
 CONSTRAINTS = ROOT / "constraints.txt"
+# checkov pins its dependencies below ours, so it gets a virtualenv and a lock of its own.
+CHECKOV_CONSTRAINTS = ROOT / "constraints-checkov.txt"
+CHECKOV_VENV = ROOT / ".nox" / "checkov"
 
-nox.options.sessions = ["tests", "lint", "guardrails"]
+nox.options.sessions = ["tests", "lint", "guardrails", "scan"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
@@ -108,6 +111,17 @@ def guardrails(session: nox.Session) -> None:
     session.run("python", "-m", "guardrails", *session.posargs)
 
 
+@nox.session
+def scan(session: nox.Session) -> None:
+    """checkov over every synthesized environment, offline: nox -s scan -- [ENV ...]."""
+    _install(session, "test")
+    checkov = _checkov(session)
+    # The export's own tests need checkov, so they run here rather than in `tests`.
+    session.run("pytest", "-m", "checkov", "-p", "no:cacheprovider", env={"CHECKOV": checkov})
+    session.run("python", "-m", "synth", *session.posargs)
+    session.run("python", "-m", "guardrails.scan", *session.posargs, env={"CHECKOV": checkov})
+
+
 @nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """Regenerate the generated parts of docs/ and README (rules, waivers, capacity, cost)."""
@@ -137,6 +151,20 @@ def _orchestrate(session: nox.Session, command: str) -> None:
         session.error(f"which environment? nox -s {command} -- ENV (dev, staging or production)")
     _install(session, "tools", "local")
     session.run("python", "-m", "orchestration", command, *session.posargs)
+
+
+def _checkov(session: nox.Session) -> str:
+    """checkov in .nox/checkov, made again whenever its lock file changes."""
+    checkov = CHECKOV_VENV / "bin" / "checkov"
+    stamp = CHECKOV_VENV / "constraints-checkov.txt"
+    wanted = CHECKOV_CONSTRAINTS.read_text()
+    if not checkov.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        session.log("installing checkov into .nox/checkov (its own virtualenv and pins) ...")
+        session.run("python", "-m", "venv", "--clear", str(CHECKOV_VENV))
+        pip = str(CHECKOV_VENV / "bin" / "pip")
+        session.run(pip, "install", "-q", "-c", str(CHECKOV_CONSTRAINTS), "checkov", external=True)
+        stamp.write_text(wanted)
+    return str(checkov)
 
 
 def _install(session: nox.Session, *extras: str) -> None:

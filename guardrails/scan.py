@@ -1,0 +1,191 @@
+"""`nox -s scan -- [ENV ...]`: checkov over each synthesized environment, offline.
+
+Each environment is synthesized, exported as a Terraform plan (guardrails/terraform.py) to
+build/scan/<env>.plan.json and scanned by checkov's terraform_plan framework; its JSON results
+are kept as build/scan/<env>.checkov.json. A failed check counts only when no waiver
+(guardrails/waivers.py, the list `nox -s guardrails` prints too) covers that check, resource
+type and environment. Exit 1 on any unwaived failure, or when checkov did not read every
+exported resource (an export it cannot parse would otherwise pass silently).
+
+Offline: `--skip-download` (no guidelines or external checks), no API key, and
+CKV_SKIP_PACKAGE_UPDATE_CHECK (checkov's banner would otherwise ask PyPI for a newer version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from guardrails.report import load
+from guardrails.terraform import exported_resources, to_plan
+from guardrails.waivers import WAIVERS, Waiver, waiver_for
+from shared.environments import ENVIRONMENTS
+from shared.errors import PlatformError
+from shared.layers import REPO_ROOT
+from synth.cli import environment_argument
+
+SCAN_DIR = REPO_ROOT / "build" / "scan"
+OFFLINE = {
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    "BC_SKIP_MAPPING": "TRUE",
+    "CHECKOV_ALLOW_TELEMETRY": "false",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    resource: str
+    name: str
+    waiver: Waiver | None
+
+
+@dataclass
+class ScanResult:
+    environment: str
+    exported: int
+    read: int
+    passed: int
+    # The resource types at least one check passed on (what checkov demonstrably read).
+    passed_types: frozenset[str] = frozenset()
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def unwaived(self) -> list[Finding]:
+        return [f for f in self.findings if f.waiver is None]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unwaived and self.read == self.exported
+
+
+def checkov_command() -> list[str]:
+    """checkov from its own virtualenv (CHECKOV, set by `nox -s scan`), else from PATH.
+
+    Its own, because checkov pins boto3, networkx and packaging below this project's versions.
+    """
+    found = os.environ.get("CHECKOV") or shutil.which("checkov")
+    if not found or not Path(found).exists():
+        raise PlatformError("checkov is not installed here; run the scan as `nox -s scan`")
+    return [found]
+
+
+def run_checkov(plan: Path) -> dict[str, Any]:
+    """checkov's JSON report of one plan file."""
+    completed = subprocess.run(
+        [
+            *checkov_command(),
+            "--file",
+            str(plan),
+            "--framework",
+            "terraform_plan",
+            "--skip-download",
+            "--output",
+            "json",
+            "--compact",
+        ],
+        env={**os.environ, **OFFLINE},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    # checkov exits 1 when a check fails; anything it could not report is another matter.
+    try:
+        report = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        tail = (completed.stderr or completed.stdout).strip().splitlines()[-1:]
+        raise PlatformError(f"checkov did not report on {plan.name}: {' '.join(tail)}") from None
+    if isinstance(report, list):  # one entry per framework
+        report = next(r for r in report if r.get("check_type") == "terraform_plan")
+    if "summary" not in report:  # "no resources found" comes back as a bare summary dict
+        report = {"summary": report, "results": {"passed_checks": [], "failed_checks": []}}
+    result: dict[str, Any] = report
+    return result
+
+
+def scan(environment: str, document: Mapping[str, Any], directory: Path = SCAN_DIR) -> ScanResult:
+    directory.mkdir(parents=True, exist_ok=True)
+    plan = directory / f"{environment}.plan.json"
+    plan.write_text(json.dumps(to_plan(document), indent=1, sort_keys=True) + "\n")
+    report = run_checkov(plan)
+    (directory / f"{environment}.checkov.json").write_text(json.dumps(report, indent=1) + "\n")
+    results = report["results"]
+    findings = [
+        Finding(
+            check["check_id"],
+            check["resource"],
+            check.get("check_name", ""),
+            waiver_for(check["check_id"], check["resource"].split(".")[0], environment),
+        )
+        for check in results.get("failed_checks", [])
+    ]
+    return ScanResult(
+        environment=environment,
+        exported=len(exported_resources(document)),
+        read=int(report["summary"].get("resource_count", 0)),
+        passed=int(report["summary"].get("passed", 0)),
+        passed_types=frozenset(
+            check["resource"].split(".")[0] for check in results.get("passed_checks", [])
+        ),
+        findings=sorted(findings, key=lambda f: (f.check, f.resource)),
+    )
+
+
+def render(results: Sequence[ScanResult]) -> str:
+    lines = [
+        f"{'environment':<12}{'exported':>9}{'read':>6}{'passed':>8}{'failed':>8}"
+        f"{'waived':>8}{'unwaived':>10}"
+    ]
+    for r in results:
+        lines.append(
+            f"{r.environment:<12}{r.exported:>9}{r.read:>6}{r.passed:>8}{len(r.findings):>8}"
+            f"{len(r.findings) - len(r.unwaived):>8}{len(r.unwaived):>10}"
+        )
+    problems = [
+        f"  {r.environment}: {f.check} on {f.resource}: {f.name}"
+        for r in results
+        for f in r.unwaived
+    ] + [
+        f"  {r.environment}: checkov read {r.read} of {r.exported} exported resources"
+        for r in results
+        if r.read != r.exported
+    ]
+    if problems:
+        lines += ["", "not waived:", *problems]
+    lines += [
+        "",
+        "waived (with reasons and scope):",
+        *(f"  {w.check}: {w.reason} [{w.scope}]" for w in WAIVERS),
+        "",
+        f"reports: {SCAN_DIR.relative_to(REPO_ROOT)}/<env>.checkov.json",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nox -s scan --", description=__doc__)
+    parser.add_argument("environments", nargs="*", metavar="ENV", type=environment_argument)
+    args = parser.parse_args(argv)
+    results = []
+    try:
+        for environment in args.environments or ENVIRONMENTS:
+            print(f"scanning {environment} with checkov ...", flush=True)
+            results.append(scan(environment, load(environment)))
+    except PlatformError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(render(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""checkov over the Terraform-plan export: it reads every resource, and it can fail.
+
+These run checkov itself (from its own virtualenv): `nox -s scan` runs them with `-m checkov`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guardrails.scan import ScanResult, scan
+from guardrails.terraform import exported_resources
+from tests.support.breaks import drop, inputs_of
+from tests.support.documents import Document, resources
+
+pytestmark = pytest.mark.checkov
+
+MAIN_TYPES = (
+    "aws_vpc",
+    "aws_security_group",
+    "aws_cloudwatch_log_group",
+    "aws_kms_key",
+    "aws_dynamodb_table",
+    "aws_s3_bucket",
+    "aws_kinesis_stream",
+    "aws_sqs_queue",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_lambda_function",
+)
+
+
+def test_checkov_reads_every_exported_resource_and_passes_each_main_type(
+    synthesized: dict[str, Document], tmp_path: Path
+) -> None:
+    for environment, document in synthesized.items():
+        result = scan(environment, document, tmp_path)
+        assert result.read == result.exported == len(exported_resources(document))
+        assert result.unwaived == [], environment
+        assert set(MAIN_TYPES) <= result.passed_types, set(MAIN_TYPES) - result.passed_types
+        assert (tmp_path / f"{environment}.checkov.json").exists()
+
+
+def _open_ssh(doc: Document) -> None:
+    group = resources(doc, "aws:ec2/securityGroup:SecurityGroup", "network")[0]["inputs"]
+    group["ingress"] = [
+        {"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}
+    ]
+
+
+def _admin(doc: Document) -> None:
+    policy = resources(doc, "aws:iam/rolePolicy:RolePolicy", "compute")[0]["inputs"]
+    policy["policy"] = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", '
+        '"Resource": "*"}]}'
+    )
+
+
+def _no_kms(type_token: str, key: str, layer: str) -> Callable[[Document], None]:
+    return lambda doc: resources(doc, type_token, layer)[0]["inputs"].pop(key)
+
+
+BREAKS: dict[str, tuple[Callable[[Document], Any], set[str]]] = {
+    "public bucket": (
+        lambda d: inputs_of(d, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").update(
+            blockPublicAcls=False, blockPublicPolicy=False, restrictPublicBuckets=False
+        ),
+        {"CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_56"},
+    ),
+    "no point-in-time recovery": (
+        lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(
+            pointInTimeRecovery={"enabled": False}
+        ),
+        {"CKV_AWS_28"},
+    ),
+    "no key rotation": (
+        lambda d: inputs_of(d, "aws:kms/key:Key").update(enableKeyRotation=False),
+        {"CKV_AWS_7"},
+    ),
+    "function outside the VPC": (
+        lambda d: inputs_of(d, "aws:lambda/function:Function").pop("vpcConfig"),
+        {"CKV_AWS_117"},
+    ),
+    "security group open to 0.0.0.0/0": (_open_ssh, {"CKV_AWS_24"}),
+    "admin policy": (_admin, {"CKV_AWS_63", "CKV_AWS_355", "CKV_AWS_290"}),
+    "unencrypted queue": (_no_kms("aws:sqs/queue:Queue", "kmsMasterKeyId", "data"), {"CKV_AWS_27"}),
+    "no flow logs": (lambda d: drop(d, "aws:ec2/flowLog:FlowLog"), {"CKV2_AWS_11"}),
+}
+
+
+@pytest.fixture(scope="module")
+def clean(synthesized: dict[str, Document], tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    return scan("production", synthesized["production"], tmp_path_factory.mktemp("clean"))
+
+
+@pytest.mark.parametrize("property_broken", sorted(BREAKS))
+def test_a_broken_copy_makes_checkov_fail(
+    synthesized: dict[str, Document], clean: ScanResult, tmp_path: Path, property_broken: str
+) -> None:
+    mutate, expected = BREAKS[property_broken]
+    broken = copy.deepcopy(synthesized["production"])
+    mutate(broken)
+    result = scan("production", broken, tmp_path)
+    failed = {f.check for f in result.unwaived}
+    assert expected <= failed, (property_broken, failed)
+    assert not expected & {f.check for f in clean.findings}, "the clean copy fails these already"
+    assert not result.ok
