@@ -6,6 +6,7 @@ These run checkov itself (from its own virtualenv): `nox -s scan` runs them with
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from guardrails.scan import ScanResult, scan
 from guardrails.terraform import exported_resources
+from shared import iam
 from tests.support.breaks import drop, inputs_of
 from tests.support.documents import Document, resources
 
@@ -60,6 +62,16 @@ def _admin(doc: Document) -> None:
     )
 
 
+def _eni_writes_on_star(doc: Document) -> None:
+    # The function's policy as it was before its ENI writes were scoped.
+    inputs = resources(doc, "aws:iam/rolePolicy:RolePolicy", "compute")[0]["inputs"]
+    document = json.loads(inputs["policy"])
+    document["Statement"] = [
+        s for s in document["Statement"] if "ec2:" not in json.dumps(s["Action"])
+    ] + [{"Effect": "Allow", "Action": sorted(iam.ENI_ACTIONS), "Resource": "*"}]
+    inputs["policy"] = json.dumps(document)
+
+
 def _no_kms(type_token: str, key: str, layer: str) -> Callable[[Document], None]:
     return lambda doc: resources(doc, type_token, layer)[0]["inputs"].pop(key)
 
@@ -87,6 +99,7 @@ BREAKS: dict[str, tuple[Callable[[Document], Any], set[str]]] = {
     ),
     "security group open to 0.0.0.0/0": (_open_ssh, {"CKV_AWS_24"}),
     "admin policy": (_admin, {"CKV_AWS_63", "CKV_AWS_355", "CKV_AWS_290"}),
+    "ENI writes on '*'": (_eni_writes_on_star, {"CKV_AWS_290", "CKV_AWS_355"}),
     "unencrypted queue": (_no_kms("aws:sqs/queue:Queue", "kmsMasterKeyId", "data"), {"CKV_AWS_27"}),
     "no flow logs": (lambda d: drop(d, "aws:ec2/flowLog:FlowLog"), {"CKV2_AWS_11"}),
 }
