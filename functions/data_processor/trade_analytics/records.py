@@ -45,6 +45,8 @@ SIZE_BUCKETS = (
 )
 
 Item = dict[str, dict[str, Any]]
+# The fields a fingerprint takes in their normalised form; any others count as received.
+_NORMALISED = frozenset({"trade_id", "amount", "symbol", "side", "price", "quantity"})
 
 
 def notional(trade: Trade) -> Decimal:
@@ -89,9 +91,6 @@ def fingerprint(trade: Trade) -> str:
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-_NORMALISED = frozenset({"trade_id", "amount", "symbol", "side", "price", "quantity"})
 
 
 @dataclass(frozen=True)
