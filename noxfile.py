@@ -123,11 +123,19 @@ def scan(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def graph(session: nox.Session) -> None:
+    """The layers and the outputs on each edge, as text and Mermaid: nox -s graph -- [ENV]."""
+    _install(session, "tools")
+    session.run("python", "-m", "orchestration.graph", *session.posargs)
+
+
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
-    """Regenerate the generated parts of docs/ and README (rules, waivers, capacity, cost)."""
+    """Regenerate the generated parts of docs/ and README (rules, waivers, capacity, graph)."""
     _install(session, "tools")
     session.run("python", "-m", "guardrails.docs")
     session.run("python", "-m", "synth.capacity")
+    session.run("python", "-m", "orchestration.graph", "--readme")
 
 
 @nox.session(default=False)
