@@ -117,9 +117,16 @@ def scan(session: nox.Session) -> None:
     _install(session, "test")
     checkov = _checkov(session)
     # The export's own tests need checkov, so they run here rather than in `tests`.
-    session.run("pytest", "-m", "checkov", "-p", "no:cacheprovider", env={"CHECKOV": checkov})
+    session.run("pytest", "-m", "checkov", env={"CHECKOV": checkov})
     session.run("python", "-m", "synth", *session.posargs)
     session.run("python", "-m", "guardrails.scan", *session.posargs, env={"CHECKOV": checkov})
+
+
+@nox.session(default=False)
+def affected(session: nox.Session) -> None:
+    """The layers the changes since REF affect, and why: nox -s affected -- [REF]."""
+    _install(session, "tools")
+    session.run("python", "-m", "orchestration.affected", *session.posargs)
 
 
 @nox.session(default=False)

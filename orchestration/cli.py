@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration import emulator, targets
 from orchestration import rollback as rollbacks
+from orchestration.affected import affected
 from orchestration.automation import AutomationEngine, find_cli, prepare_virtualenvs
 from orchestration.backend import backend_base, backend_url
 from orchestration.engine import Engine, StackRef
@@ -113,10 +114,18 @@ def parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    command("deploy", "deploy layers in dependency order").add_argument(
-        "--dry-run", action="store_true", help="print the plan; change nothing"
-    )
-    command("preview", "preview layers in dependency order; change nothing")
+    deploy = command("deploy", "deploy layers in dependency order")
+    deploy.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    preview = command("preview", "preview layers in dependency order; change nothing")
+    for sub in (deploy, preview):
+        sub.add_argument(
+            "--affected",
+            nargs="?",
+            const="",
+            metavar="REF",
+            help="only the layers the changes since REF affect, and those reading them "
+            "(default REF: the merge base with the default branch, else HEAD~1)",
+        )
     destroy = command("destroy", "destroy layers, dependents first")
     destroy.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     destroy.add_argument("--confirm", metavar="ENV", help="required to destroy production")
@@ -215,10 +224,19 @@ def _dispatch(args: argparse.Namespace, runtime: Runtime, console: Console) -> i
 def _layers(run: Run) -> int:
     """deploy, preview, destroy, drift: the chosen layers, wave by wave."""
     action = Action(run.args.command)
+    chosen = select_layers(run.args.layers)
+    if getattr(run.args, "affected", None) is not None:
+        if run.args.layers:
+            raise PlatformError("name LAYERs or use --affected, not both")
+        selection = affected(run.args.affected or None)
+        run.console.line(selection.render())
+        if not selection.layers:
+            return 0
+        chosen = select_layers(selection.layers)
     plan = build_plan(
         action,
         run.environment,
-        select_layers(run.args.layers),
+        chosen,
         run.stack_for,
         target=run.target_description,
         backend_url=run.backend_url,

@@ -90,6 +90,51 @@ COMPUTE = Layer(
 
 LAYERS: Mapping[str, Layer] = MappingProxyType({x.name: x for x in (NETWORK, DATA, COMPUTE)})
 
+_EVERY_LAYER = tuple(LAYERS)
+# Which layers a changed path affects (`--affected`): the first prefix that matches decides.
+# A layer's program and its components are that layer's; the function's code is compute's;
+# the rest of the stacks' library, the policy pack that judges every stack, and the
+# dependency pins are every layer's. Anything else (docs, tests, the tools) affects none.
+PATH_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("stacks/network/", ("network",)),
+    ("stacks/data/", ("data",)),
+    ("stacks/compute/", ("compute",)),
+    ("shared/components/network.py", ("network",)),
+    ("shared/components/data.py", ("data",)),
+    ("shared/components/compute.py", ("compute",)),
+    ("shared/packaging.py", ("compute",)),
+    ("functions/", ("compute",)),
+    # Used by the network layer (its flow-log key) and the data layer (the platform key).
+    ("shared/components/encryption.py", ("network", "data")),
+    ("shared/", _EVERY_LAYER),
+    # The policy pack and what it imports of guardrails/ (the scan and reports do not deploy).
+    ("policy_pack/", _EVERY_LAYER),
+    ("guardrails/pack.py", _EVERY_LAYER),
+    ("guardrails/rules.py", _EVERY_LAYER),
+    ("guardrails/model.py", _EVERY_LAYER),
+    ("guardrails/inventory.py", _EVERY_LAYER),
+    ("pyproject.toml", _EVERY_LAYER),
+    ("constraints.txt", _EVERY_LAYER),
+)
+
+
+def layers_for_path(path: str) -> tuple[str, ...]:
+    """The layers a change to `path` (relative to the repository) affects directly."""
+    return next((layers for prefix, layers in PATH_LAYERS if path.startswith(prefix)), ())
+
+
+def readers_of(name: str) -> tuple[str, ...]:
+    """Every layer that reads `name`, directly or through another layer, in declaration order."""
+    found: list[str] = []
+    frontier = [name]
+    while frontier:
+        current = frontier.pop()
+        for layer in LAYERS.values():
+            if current in layer.reads and layer.name not in found:
+                found.append(layer.name)
+                frontier.append(layer.name)
+    return tuple(n for n in LAYERS if n in found)
+
 
 def waves(names: Iterable[str] | None = None) -> tuple[tuple[Layer, ...], ...]:
     """Groups of layers to run in turn; a group's layers read nothing from each other.
