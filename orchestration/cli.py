@@ -7,10 +7,12 @@ first line says which target it talks to.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -23,6 +25,7 @@ from orchestration.affected import affected
 from orchestration.automation import AutomationEngine, find_cli, prepare_virtualenvs
 from orchestration.backend import backend_base, backend_url
 from orchestration.engine import Engine, StackRef
+from orchestration.lock import Holder, environment_lock, store_for
 from orchestration.plan import (
     Action,
     Plan,
@@ -44,6 +47,13 @@ from shared.layers import LAYERS, deploy_order
 from shared.settings import DEFAULT_ORGANIZATION
 
 
+def _state_s3(options: Mapping[str, str]) -> Any:
+    # The state bucket's own region and endpoint (gocloud URL options), not the target's.
+    return boto3.session.Session().client(
+        "s3", region_name=options.get("region"), endpoint_url=options.get("endpoint")
+    )
+
+
 @dataclass(frozen=True)
 class Runtime:
     """What talks to the outside world; tests swap in a fake engine and no emulator."""
@@ -52,6 +62,8 @@ class Runtime:
     engine_for: Callable[[Any, Target, Callable[[str], None]], Engine]
     start_local: Callable[[Callable[[str], None]], str]
     clients_for: Callable[[Target], Callable[[str], Any]]
+    # The S3 client of an s3:// state backend (its URL's options), for the environment lock.
+    state_s3: Callable[[Mapping[str, str]], Any] = _state_s3
 
 
 def _real_engine(command: Any, target: Target, log: Callable[[str], None]) -> Engine:
@@ -116,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
 
     deploy = command("deploy", "deploy layers in dependency order")
     deploy.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    deploy.add_argument("--confirm", metavar="ENV", help="required with --force-unlock")
     preview = command("preview", "preview layers in dependency order; change nothing")
     for sub in (deploy, preview):
         sub.add_argument(
@@ -137,6 +150,14 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("layer", metavar="LAYER", choices=tuple(LAYERS))
     back.add_argument("--to", metavar="GIT_REF", help="default: the previous deployment's")
     back.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    back.add_argument("--confirm", metavar="ENV", help="required with --force-unlock")
+    for locking in (deploy, destroy, back):
+        locking.add_argument(
+            "--force-unlock",
+            action="store_true",
+            help="remove the environment's lock left by a run that is certainly gone "
+            "(needs --confirm ENV)",
+        )
     command("smoke", "invoke the function with the test payload; check its writes", layers=False)
     return root
 
@@ -201,6 +222,21 @@ class Run:
             return targets.aws_target().description
         return "local AWS emulator (moto_server on 127.0.0.1)"
 
+    def lock(self) -> AbstractContextManager[None]:
+        """The environment's lock, held while this run changes it (orchestration/lock.py)."""
+        force = bool(getattr(self.args, "force_unlock", False))
+        if force and getattr(self.args, "confirm", None) != self.environment:
+            raise PlatformError(
+                f"--force-unlock removes another run's lock on {self.environment}; "
+                f"add --confirm {self.environment} to proceed"
+            )
+        return environment_lock(
+            store_for(self.backend_url, self.runtime.state_s3),
+            Holder.current(self.args.command, self.environment),
+            self.console.line,
+            force=force,
+        )
+
     def connect(self) -> tuple[Engine, Target]:
         """The engine and the target it acts on; dry runs never get here."""
         # The CLI first: without one, fail in seconds and start nothing.
@@ -249,6 +285,12 @@ def _layers(run: Run) -> int:
     if run.dry_run:
         run.console.line(plan.render())
         return 0
+    changes = action in {Action.DEPLOY, Action.DESTROY}
+    with run.lock() if changes else contextlib.nullcontext():
+        return _run_layers(run, action, plan)
+
+
+def _run_layers(run: Run, action: Action, plan: Plan) -> int:
     engine, _target = run.connect()
     if action is Action.DEPLOY:
         check_upstreams(plan, run.stack_for, engine)
@@ -284,6 +326,13 @@ def _rollback(run: Run) -> int:
         )
         run.console.line(plan.render())
         return 0
+    with run.lock():
+        return _run_rollback(run, stack, revision, verify)
+
+
+def _run_rollback(run: Run, stack: StackRef, revision: str | None, verify: str) -> int:
+    layer = stack.layer.name
+    readers = ", ".join(d.name for d in dependents(stack.layer)) or "nothing"
     engine, _target = run.connect()
     if revision is None:
         revision = rollbacks.choose_revision(engine.history(stack), stack.name)

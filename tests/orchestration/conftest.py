@@ -13,7 +13,9 @@ from tests.support.fake_engine import FakeEngine
 
 
 @pytest.fixture
-def harness() -> Harness:
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    # The environment lock lives in the state backend: a throwaway one, not the repo's .state/.
+    monkeypatch.setenv("TRADING_ANALYTICS_BACKEND", (tmp_path / "state").as_uri())
     return Harness(FakeEngine(), [], [])
 
 

@@ -95,7 +95,10 @@ def test_user_mistakes_get_one_line(harness: Harness, argv: list[str], message: 
     assert result.err.count("\n") == 1 and message in result.err
 
 
-def test_dry_runs_print_the_backend_each_environment_really_uses(harness: Harness) -> None:
+def test_dry_runs_print_the_backend_each_environment_really_uses(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRADING_ANALYTICS_BACKEND")  # the defaults are what is tested
     s3 = harness.run("deploy", "dev", "--dry-run", "--backend", "s3://b?region=eu-west-1")
     assert "backend: s3://b/trading-analytics/dev?region=eu-west-1" in s3.out
     cloud = harness.run(
