@@ -30,6 +30,15 @@ class Selection:
     def layers(self) -> list[str]:
         return list(self.reasons)
 
+    @property
+    def cascade(self) -> dict[str, tuple[str, ...]]:
+        """Layers that are in only because they read affected ones -> those upstream layers."""
+        return {
+            layer: tuple(why.removeprefix("reads ") for why in reasons)
+            for layer, reasons in self.reasons.items()
+            if all(why.startswith("reads ") for why in reasons)
+        }
+
     def render(self) -> str:
         if not self.reasons:
             return f"no layer is affected by the changes since {self.base}"

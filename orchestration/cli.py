@@ -261,6 +261,7 @@ def _layers(run: Run) -> int:
     """deploy, preview, destroy, drift: the chosen layers, wave by wave."""
     action = Action(run.args.command)
     chosen = select_layers(run.args.layers)
+    cascade: dict[str, tuple[str, ...]] = {}
     if getattr(run.args, "affected", None) is not None:
         if run.args.layers:
             raise PlatformError("name LAYERs or use --affected, not both")
@@ -269,6 +270,7 @@ def _layers(run: Run) -> int:
         if not selection.layers:
             return 0
         chosen = select_layers(selection.layers)
+        cascade = selection.cascade
     plan = build_plan(
         action,
         run.environment,
@@ -287,10 +289,12 @@ def _layers(run: Run) -> int:
         return 0
     changes = action in {Action.DEPLOY, Action.DESTROY}
     with run.lock() if changes else contextlib.nullcontext():
-        return _run_layers(run, action, plan)
+        return _run_layers(run, action, plan, cascade)
 
 
-def _run_layers(run: Run, action: Action, plan: Plan) -> int:
+def _run_layers(
+    run: Run, action: Action, plan: Plan, cascade: Mapping[str, tuple[str, ...]]
+) -> int:
     engine, _target = run.connect()
     if action is Action.DEPLOY:
         check_upstreams(plan, run.stack_for, engine)
@@ -303,11 +307,13 @@ def _run_layers(run: Run, action: Action, plan: Plan) -> int:
             return None
         return missing_upstream(stack, run.stack_for, engine)
 
-    results = run_plan(plan, engine, run.console, rollbacks.current_revision(), blocked)
+    results = run_plan(
+        plan, engine, run.console, rollbacks.current_revision(), blocked, cascade=cascade
+    )
     run.console.line(summary(results))
     if action is Action.DRIFT:
         return 1 if any(r.status != "succeeded" for r in results) else 0
-    return 0 if all(r.status in {"succeeded", "blocked"} for r in results) else 1
+    return 0 if all(r.ok or r.status == "blocked" or r.unneeded for r in results) else 1
 
 
 def _rollback(run: Run) -> int:

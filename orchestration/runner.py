@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TextIO
+from types import MappingProxyType
+from typing import Any, TextIO
 
 from orchestration.engine import Changes, Engine, EngineError, StackRef, revision_message
 from orchestration.plan import Action, Plan, dependents
@@ -21,10 +22,17 @@ class StepResult:
     seconds: float = 0.0
     changes: Changes = field(default_factory=dict)
     detail: str = ""
+    # Skipped because a layer it needs failed (as opposed to: nothing it reads changed).
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status == "succeeded"
+
+    @property
+    def unneeded(self) -> bool:
+        """Skipped because nothing it reads changed: not a failure."""
+        return self.status == "skipped" and not self.stopped
 
 
 class Console:
@@ -44,23 +52,53 @@ class Console:
         return lambda text: self.line(text, f"[{layer:<7}] ")
 
 
+UNCHANGED = "the outputs it reads are unchanged"
+
+
 def run_plan(
     plan: Plan,
     engine: Engine,
     console: Console,
     revision: str,
     blocked: Callable[[StackRef], str | None] = lambda _stack: None,
+    *,
+    cascade: Mapping[str, tuple[str, ...]] = MappingProxyType({}),
 ) -> list[StepResult]:
-    """Run every wave; a failed stack stops the stacks that depend on it, the others finish."""
+    """Run every wave; a failed stack stops the stacks that depend on it, the others finish.
+
+    `cascade` names the layers that are in the run only because they read others (layer ->
+    those upstream layers): such a layer runs only if an output it reads from them changed in
+    this run. A deploy compares the upstream's outputs before and after its update; a preview,
+    which applies nothing, counts an upstream whose preview changes nothing as unchanged.
+    """
     results: dict[str, StepResult] = {}
+    stacks = {stack.layer.name: stack for stack in plan.stacks}
+    before = {
+        upstream: engine.outputs(stacks[upstream])
+        for upstreams in cascade.values()
+        for upstream in upstreams
+        if upstream in stacks
+    }
     for wave in plan.waves:
         runnable = []
         for stack in wave:
             stopped_by = _failed_neighbour(plan.action, stack, results)
+            name = stack.layer.name
             if stopped_by:
-                results[stack.layer.name] = StepResult(
-                    stack.layer.name, stack.name, "skipped", detail=f"{stopped_by} failed"
+                results[name] = StepResult(
+                    name, stack.name, "skipped", detail=f"{stopped_by} failed", stopped=True
                 )
+            elif name in cascade and not _reads_changed(
+                plan.action,
+                stack,
+                upstreams=cascade[name],
+                stacks=stacks,
+                before=before,
+                results=results,
+                engine=engine,
+            ):
+                console.for_layer(name)(f"skipped: {UNCHANGED}")
+                results[name] = StepResult(name, stack.name, "skipped", detail=UNCHANGED)
             else:
                 runnable.append(stack)
         with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
@@ -75,6 +113,31 @@ def run_plan(
     return [results[stack.layer.name] for stack in plan.stacks]
 
 
+def _reads_changed(
+    action: Action,
+    stack: StackRef,
+    *,
+    upstreams: tuple[str, ...],
+    stacks: Mapping[str, StackRef],
+    before: Mapping[str, Mapping[str, Any]],
+    results: Mapping[str, StepResult],
+    engine: Engine,
+) -> bool:
+    for upstream in upstreams:
+        if upstream not in stacks:
+            continue
+        if action is Action.PREVIEW:
+            changes = results[upstream].changes if upstream in results else {}
+            if any(op != "same" and count for op, count in changes.items()):
+                return True
+            continue
+        read = stack.layer.reads.get(upstream, ())
+        after = engine.outputs(stacks[upstream])
+        if any(before[upstream].get(name) != after.get(name) for name in read):
+            return True
+    return False
+
+
 def _failed_neighbour(action: Action, stack: StackRef, results: dict[str, StepResult]) -> str:
     """The layer whose failure stops this one: an upstream on the way up, a dependent down."""
     if action is Action.DESTROY:
@@ -84,7 +147,11 @@ def _failed_neighbour(action: Action, stack: StackRef, results: dict[str, StepRe
     else:
         return ""  # previews and drift checks change nothing; each layer reports on its own
     return next(
-        (n for n in neighbours if n in results and results[n].status in {"failed", "skipped"}),
+        (
+            n
+            for n in neighbours
+            if n in results and (results[n].status == "failed" or results[n].stopped)
+        ),
         "",
     )
 

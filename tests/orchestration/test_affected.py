@@ -10,6 +10,7 @@ import pytest
 from orchestration import affected as affected_module
 from orchestration.affected import affected
 from shared.errors import PlatformError
+from shared.layers import LAYERS
 from tests.support.cli_harness import Harness
 
 FILES = (
@@ -133,3 +134,65 @@ def test_layers_and_affected_together_are_refused(harness: Harness) -> None:
     result = harness.run("deploy", "dev", "data", "--affected")
     assert result.code == 1
     assert result.err == "error: name LAYERs or use --affected, not both\n"
+
+
+def test_deploy_affected_skips_a_reader_whose_inputs_did_not_change(
+    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run("deploy", "dev")
+    harness.engine.calls.clear()
+    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
+    _change(repo, "stacks/data/__main__.py")
+    # The data layer's update exports the same outputs as before.
+    result = harness.run("deploy", "dev", "--affected")
+    assert result.code == 0, result.err
+    assert [c.layer for c in harness.engine.operations("up")] == ["data"]
+    assert "[compute] skipped: the outputs it reads are unchanged" in result.out
+    assert "(the outputs it reads are unchanged)" in result.out.splitlines()[-1]
+
+
+def test_deploy_affected_deploys_the_reader_when_an_output_it_reads_changed(
+    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run("deploy", "dev")
+    harness.engine.calls.clear()
+    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
+    _change(repo, "stacks/data/__main__.py")
+    data = LAYERS["data"]
+    harness.engine.exports["data"] = {
+        **{key: f"{key}-value" for key in data.exports},
+        "trade_stream_arn": "arn:aws:kinesis:us-east-1:1:stream/replaced",
+    }
+    result = harness.run("deploy", "dev", "--affected")
+    assert result.code == 0, result.err
+    assert [c.layer for c in harness.engine.operations("up")] == ["data", "compute"]
+
+
+def test_an_output_the_reader_does_not_read_does_not_cascade(
+    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run("deploy", "dev")
+    harness.engine.calls.clear()
+    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
+    _change(repo, "stacks/data/__main__.py")
+    data = LAYERS["data"]
+    # trade_stream_shards is for producers; compute does not read it.
+    harness.engine.exports["data"] = {
+        **{key: f"{key}-value" for key in data.exports},
+        "trade_stream_shards": 128,
+    }
+    assert harness.run("deploy", "dev", "--affected").code == 0
+    assert [c.layer for c in harness.engine.operations("up")] == ["data"]
+
+
+def test_preview_affected_skips_the_reader_when_the_upstream_would_change_nothing(
+    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run("deploy", "dev")
+    harness.engine.calls.clear()
+    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
+    _change(repo, "stacks/data/__main__.py")
+    monkeypatch.setattr(harness.engine, "preview", lambda stack, on_output: {"same": 16})
+    result = harness.run("preview", "dev", "--affected")
+    assert result.code == 0
+    assert "[compute] skipped: the outputs it reads are unchanged" in result.out
