@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
@@ -37,7 +39,10 @@ from orchestration.plan import (
     require_confirmation,
     select_layers,
 )
-from orchestration.runner import Console, run_plan, summary
+from orchestration.report import RunInfo
+from orchestration.report import report as report_of
+from orchestration.report import write as write_report
+from orchestration.runner import Console, StepResult, run_plan, summary
 from orchestration.smoke import smoke
 from orchestration.targets import Target
 from shared import outputs
@@ -118,6 +123,12 @@ def parser() -> argparse.ArgumentParser:
             default=DEFAULT_ORGANIZATION,
             help="stack organization (self-managed backends: 'organization')",
         )
+        if name not in {"outputs", "smoke"}:
+            sub.add_argument(
+                "--report",
+                metavar="FILE",
+                help="also write the run report here (always: build/runs/<env>-<time>.json)",
+            )
         sub.add_argument(
             "--no-install-cli",
             dest="install_cli",
@@ -130,6 +141,11 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     deploy.add_argument("--confirm", metavar="ENV", help="required with --force-unlock")
     preview = command("preview", "preview layers in dependency order; change nothing")
+    preview.add_argument(
+        "--expect-no-changes",
+        action="store_true",
+        help="exit 2, naming them, when any stack would change (a CI gate)",
+    )
     for sub in (deploy, preview):
         sub.add_argument(
             "--affected",
@@ -194,6 +210,7 @@ class Run:
     profile: EnvironmentProfile
     backend_url: str
     stack_for: dict[str, StackRef]
+    started: datetime = dataclasses.field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, runtime: Runtime, console: Console) -> Run:
@@ -221,6 +238,22 @@ class Run:
         if self.args.target == "aws":
             return targets.aws_target().description
         return "local AWS emulator (moto_server on 127.0.0.1)"
+
+    def record(self, results: list[StepResult], code: int, revision: str) -> None:
+        """The run report (orchestration/report.py), and where it went."""
+        info = RunInfo(
+            self.args.command,
+            self.environment,
+            self.target_description,
+            self.backend_url,
+            revision,
+            self.started,
+        )
+        document = report_of(info, results, code)
+        written = [write_report(document)]
+        if getattr(self.args, "report", None):
+            written.append(write_report(document, Path(self.args.report)))
+        self.console.line(f"report: {', '.join(_shown(p) for p in written)}")
 
     def lock(self) -> AbstractContextManager[None]:
         """The environment's lock, held while this run changes it (orchestration/lock.py)."""
@@ -307,13 +340,29 @@ def _run_layers(
             return None
         return missing_upstream(stack, run.stack_for, engine)
 
-    results = run_plan(
-        plan, engine, run.console, rollbacks.current_revision(), blocked, cascade=cascade
-    )
+    revision = rollbacks.current_revision()
+    results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
     run.console.line(summary(results))
+    code = _exit_code(run, action, results)
+    run.record(results, code, revision)
+    return code
+
+
+def _exit_code(run: Run, action: Action, results: list[StepResult]) -> int:
     if action is Action.DRIFT:
         return 1 if any(r.status != "succeeded" for r in results) else 0
-    return 0 if all(r.ok or r.status == "blocked" or r.unneeded for r in results) else 1
+    if not all(r.ok or r.status == "blocked" or r.unneeded for r in results):
+        return 1
+    if action is Action.PREVIEW and getattr(run.args, "expect_no_changes", False):
+        changing = [
+            f"{r.layer} ({', '.join(f'{op} {n}' for op, n in sorted(r.changes.items()))})"
+            for r in results
+            if any(op != "same" and n for op, n in r.changes.items())
+        ]
+        if changing:
+            run.console.line(f"changes expected to be none: {'; '.join(changing)}")
+            return 2
+    return 0
 
 
 def _rollback(run: Run) -> int:
@@ -348,8 +397,12 @@ def _run_rollback(run: Run, stack: StackRef, revision: str | None, verify: str) 
         plan = _rollback_plan(run, old, revision, verify)
         results = run_plan(plan, engine, run.console, revision)
     run.console.line(summary(results))
-    if not results[0].ok:
-        return 1
+    code = _verify_rollback(run, stack, engine, readers) if results[0].ok else 1
+    run.record(results, code, revision)
+    return code
+
+
+def _verify_rollback(run: Run, stack: StackRef, engine: Engine, readers: str) -> int:
     unmet = rollbacks.unmet_needs(stack.layer, engine.outputs(stack))
     if unmet:
         run.console.line(f"rolled back, but {'; '.join(unmet)} and it is gone; redeploy that layer")
@@ -410,3 +463,10 @@ def _print_outputs(merged: dict[str, Any], as_json: bool, console: Console) -> N
     width = max(len(key) for key in described)
     for key, value in described.items():
         console.line(f"{key:<{width}}  {value if value is not None else '(not deployed)'}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import report
 from tests.support.checkout import Checkout, make_checkout
 from tests.support.cli_harness import Harness
 from tests.support.fake_engine import FakeEngine
@@ -16,6 +17,8 @@ from tests.support.fake_engine import FakeEngine
 def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
     # The environment lock lives in the state backend: a throwaway one, not the repo's .state/.
     monkeypatch.setenv("TRADING_ANALYTICS_BACKEND", (tmp_path / "state").as_uri())
+    # ... and its run reports in the test's directory, not the repo's build/.
+    monkeypatch.setattr(report, "RUNS_DIR", tmp_path / "runs")
     return Harness(FakeEngine(), [], [])
 
 

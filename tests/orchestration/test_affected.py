@@ -148,7 +148,7 @@ def test_deploy_affected_skips_a_reader_whose_inputs_did_not_change(
     assert result.code == 0, result.err
     assert [c.layer for c in harness.engine.operations("up")] == ["data"]
     assert "[compute] skipped: the outputs it reads are unchanged" in result.out
-    assert "(the outputs it reads are unchanged)" in result.out.splitlines()[-1]
+    assert "(the outputs it reads are unchanged)" in result.out.splitlines()[-2]
 
 
 def test_deploy_affected_deploys_the_reader_when_an_output_it_reads_changed(

@@ -1,0 +1,106 @@
+"""Run reports (build/runs/<env>-<time>.json, --report) and preview --expect-no-changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestration.report import RESULTS, SCHEMA
+from tests.support.cli_harness import Harness
+
+TOP = {
+    "schema": str,
+    "command": str,
+    "environment": str,
+    "target": str,
+    "backend": str,
+    "revision": str,
+    "started": str,
+    "finished": str,
+    "exit_code": int,
+    "stacks": list,
+}
+STACK = {
+    "layer": str,
+    "stack": str,
+    "action": str,
+    "result": str,
+    "detail": str,
+    "duration_seconds": float,
+    "changes": dict,
+}
+
+
+def _reports(tmp_path: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((tmp_path / "runs").glob("*.json"))]
+
+
+def _check_schema(document: dict[str, Any]) -> None:
+    assert set(document) == set(TOP)
+    assert all(isinstance(document[k], t) for k, t in TOP.items()), document
+    assert document["schema"] == SCHEMA
+    assert document["started"].endswith("Z") and document["started"] <= document["finished"]
+    for stack in document["stacks"]:
+        assert set(stack) == set(STACK)
+        assert all(isinstance(stack[k], t) for k, t in STACK.items()), stack
+        assert stack["result"] in RESULTS
+        assert all(isinstance(n, int) for n in stack["changes"].values())
+
+
+@pytest.mark.parametrize("command", ["deploy", "preview", "drift"])
+def test_every_run_writes_a_report_in_the_documented_shape(
+    harness: Harness, tmp_path: Path, command: str
+) -> None:
+    harness.run("deploy", "dev")
+    result = harness.run(command, "dev")
+    assert result.code == 0
+    document = _reports(tmp_path)[-1]
+    _check_schema(document)
+    assert (document["command"], document["environment"], document["exit_code"]) == (
+        command,
+        "dev",
+        0,
+    )
+    assert [s["layer"] for s in document["stacks"]] == ["network", "data", "compute"]
+    assert "report: " in result.out.splitlines()[-1]
+
+
+def test_a_failed_run_is_reported_with_its_exit_code_and_the_reason(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.engine.fail = {"data"}
+    extra = tmp_path / "ci" / "deploy.json"
+    assert harness.run("deploy", "dev", "--report", str(extra)).code == 1
+    document = json.loads(extra.read_text())
+    _check_schema(document)
+    by_layer = {s["layer"]: s for s in document["stacks"]}
+    assert document["exit_code"] == 1
+    assert by_layer["data"]["result"] == "failed" and by_layer["data"]["detail"]
+    assert by_layer["compute"]["result"] == "skipped"
+    assert document == _reports(tmp_path)[-1]
+
+
+def test_expect_no_changes_exits_2_naming_the_stacks_that_would_change(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run("deploy", "dev")
+    would = {"data": {"update": 1, "same": 9}}
+    monkeypatch.setattr(
+        harness.engine,
+        "preview",
+        lambda stack, on_output: would.get(stack.layer.name, {"same": 5}),
+    )
+    changed = harness.run("preview", "dev", "--expect-no-changes")
+    assert changed.code == 2
+    assert "changes expected to be none: data (same 9, update 1)" in changed.out
+    would.clear()
+    assert harness.run("preview", "dev", "--expect-no-changes").code == 0
+    assert harness.run("preview", "dev").code == 0
+
+
+def test_dry_runs_write_no_report(harness: Harness, tmp_path: Path) -> None:
+    assert harness.run("deploy", "dev", "--dry-run").code == 0
+    assert _reports(tmp_path) == []
