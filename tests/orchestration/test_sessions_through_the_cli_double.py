@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from orchestration.lock import LOCK_NAME
 from shared.outputs import DESCRIBED
 from tests.support import pulumi_cli
 from tests.support.checkout import Checkout, make_checkout
@@ -233,3 +234,44 @@ def test_rollback_refuses_a_previous_deployment_of_uncommitted_changes(
         f"on top of {first[:12]}; roll back with --to GIT_REF naming a commit that holds what "
         "you want back"
     )
+
+
+def test_preview_affected_after_a_data_change_runs_data_and_skips_an_unchanged_compute(
+    checkout: Checkout,
+) -> None:
+    assert checkout.run("deploy", "dev", "--target", "aws").returncode == 0
+    program = checkout.path / "stacks" / "data" / "__main__.py"
+    program.write_text(program.read_text() + "# reviewed\n")
+    checkout.commit("a comment in the data program")
+    before = len(_commands(checkout, "preview"))
+    preview = checkout.run("preview", "dev", "--target", "aws", "--affected", "HEAD~1")
+    assert preview.returncode == 0, preview.stderr
+    assert "  data: stacks/data/__main__.py\n  compute: reads data\n" in preview.stdout
+    previews = _commands(checkout, "preview")[before:]
+    assert len(previews) == 1, previews  # data only: its preview changes nothing
+    assert "[compute] skipped: the outputs it reads are unchanged" in preview.stdout
+    gate = checkout.run("preview", "dev", "--target", "aws", "--expect-no-changes")
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    reports = sorted((checkout.path / "build" / "runs").glob("dev-*.json"))
+    assert [json.loads(r.read_text())["command"] for r in reports][-2:] == ["preview", "preview"]
+
+
+def test_a_deploy_while_another_holds_the_environment_exits_naming_it(checkout: Checkout) -> None:
+    lock = checkout.path / ".state" / "aws" / "trading-analytics" / "dev" / LOCK_NAME
+    lock.parent.mkdir(parents=True)
+    lock.write_text(
+        json.dumps(
+            {
+                "user": "bob",
+                "host": "ci-runner-3",
+                "pid": 99,
+                "command": "destroy",
+                "environment": "dev",
+                "since": "2026-11-26T09:00:00Z",
+            }
+        )
+    )
+    result = checkout.run("deploy", "dev", "--target", "aws")
+    assert result.returncode == 1
+    assert "dev is locked by bob@ci-runner-3 (pid 99) running destroy" in result.stderr
+    assert _commands(checkout, "up") == [] and lock.exists()
