@@ -28,7 +28,9 @@ from orchestration.engine import (
     Deployment,
     EngineError,
     OnOutput,
+    OnStep,
     StackRef,
+    Step,
     revision_of,
 )
 from orchestration.targets import Target
@@ -110,9 +112,27 @@ class AutomationEngine:
         )
         return dict(result.summary.resource_changes or {})
 
-    def preview(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
+    def preview(
+        self, stack: StackRef, *, on_output: OnOutput, on_step: OnStep | None = None
+    ) -> Changes:
+        def on_event(event: Any) -> None:
+            # ResourcePreEvent: the engine is about to perform a step (in a preview, would).
+            pre = getattr(event, "resource_pre_event", None)
+            if pre is None or on_step is None:
+                return
+            meta = pre.metadata
+            op = getattr(meta.op, "value", str(meta.op))
+            if op != "same":
+                keys = tuple(meta.keys or ()) if "replace" in op else ()
+                on_step(Step(op, meta.urn, meta.type, keys))
+
         result = self._run(
-            stack, "preview", on_output, create=True, policy_packs=[str(POLICY_PACK)]
+            stack,
+            "preview",
+            on_output,
+            create=True,
+            policy_packs=[str(POLICY_PACK)],
+            on_event=on_event,
         )
         return dict(result.change_summary or {})
 

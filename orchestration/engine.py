@@ -16,6 +16,20 @@ OnOutput = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class Step:
+    """One resource a preview would change: the engine's step op, its URN and type, and the
+    properties that force a replacement (the engine's `keys`, for replace ops)."""
+
+    op: str
+    urn: str
+    type: str
+    replace_keys: tuple[str, ...] = ()
+
+
+OnStep = Callable[[Step], None]
+
+
+@dataclass(frozen=True)
 class StackRef:
     """One layer's stack in one environment, in the backend that holds that environment."""
 
@@ -58,7 +72,10 @@ class Engine(Protocol):
 
     def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes: ...
 
-    def preview(self, stack: StackRef, *, on_output: OnOutput) -> Changes: ...
+    def preview(
+        self, stack: StackRef, *, on_output: OnOutput, on_step: OnStep | None = None
+    ) -> Changes:
+        """What an update would do; each resource it would change is passed to `on_step`."""
 
     def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes: ...
 

@@ -8,10 +8,14 @@ Written by deploy, preview, destroy, drift and rollback, whatever their outcome.
  "started": "2026-11-26T19:45:00Z", "finished": "...", "exit_code": 0,
  "stacks": [{"layer": "network", "stack": "organization/trading-network/dev",
              "action": "deploy", "result": "succeeded", "detail": "",
-             "duration_seconds": 12.3, "changes": {"create": 21}}, ...]}
+             "duration_seconds": 12.3, "changes": {"create": 21},
+             "steps": [{"op": "replace", "urn": "urn:pulumi:dev::trading-network::...",
+                        "type": "aws:ec2/subnet:Subnet", "replace_keys": ["cidrBlock"]}]}, ...]}
 
 `result` is one of succeeded, failed, skipped, drifted, blocked; `changes` counts resources by
-operation (create, update, replace, delete, same) as the engine reports them.
+operation (create, update, replace, delete, same) as the engine reports them; `steps` (previews
+only, else empty) lists each resource the preview would change, from the engine's
+ResourcePreEvents, with the properties that force a replacement for replace steps.
 """
 
 from __future__ import annotations
@@ -65,6 +69,15 @@ def report(info: RunInfo, results: Sequence[StepResult], exit_code: int) -> dict
                 "detail": r.detail,
                 "duration_seconds": round(r.seconds, 3),
                 "changes": {op: n for op, n in sorted(r.changes.items())},
+                "steps": [
+                    {
+                        "op": s.op,
+                        "urn": s.urn,
+                        "type": s.type,
+                        "replace_keys": list(s.replace_keys),
+                    }
+                    for s in r.steps
+                ],
             }
             for r in results
         ],

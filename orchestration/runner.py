@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TextIO
 
-from orchestration.engine import Changes, Engine, EngineError, StackRef, revision_message
+from orchestration.engine import Changes, Engine, EngineError, StackRef, Step, revision_message
 from orchestration.plan import Action, Plan, dependents
 
 
@@ -24,6 +24,8 @@ class StepResult:
     detail: str = ""
     # Skipped because a layer it needs failed (as opposed to: nothing it reads changed).
     stopped: bool = False
+    # A preview's per-resource steps (empty for the other actions).
+    steps: list[Step] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -172,13 +174,14 @@ def _run_step(
         return StepResult(stack.layer.name, stack.name, "blocked", detail=reason)
     out(f"{action.value} {stack.name} ...")
     started = time.monotonic()
+    steps: list[Step] = []
     try:
         if action in (Action.DEPLOY, Action.ROLLBACK):
             changes = engine.up(
                 stack, message=revision_message(action.value, revision), on_output=out
             )
         elif action is Action.PREVIEW:
-            changes = engine.preview(stack, on_output=out)
+            changes = engine.preview(stack, on_output=out, on_step=steps.append)
         elif action is Action.DESTROY:
             changes = engine.destroy(stack, on_output=out)
         else:
@@ -191,7 +194,9 @@ def _run_step(
     status = "succeeded"
     if action is Action.DRIFT and any(op != "same" and n for op, n in changes.items()):
         status = "drifted"
-    return StepResult(stack.layer.name, stack.name, status, time.monotonic() - started, changes)
+    return StepResult(
+        stack.layer.name, stack.name, status, time.monotonic() - started, changes, steps=steps
+    )
 
 
 def summary(results: list[StepResult]) -> str:

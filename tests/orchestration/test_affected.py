@@ -192,7 +192,9 @@ def test_preview_affected_skips_the_reader_when_the_upstream_would_change_nothin
     harness.engine.calls.clear()
     monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
     _change(repo, "stacks/data/__main__.py")
-    monkeypatch.setattr(harness.engine, "preview", lambda stack, on_output: {"same": 16})
+    monkeypatch.setattr(
+        harness.engine, "preview", lambda stack, on_output, on_step=None: {"same": 16}
+    )
     result = harness.run("preview", "dev", "--affected")
     assert result.code == 0
     assert "[compute] skipped: the outputs it reads are unchanged" in result.out

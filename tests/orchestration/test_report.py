@@ -31,6 +31,7 @@ STACK = {
     "detail": str,
     "duration_seconds": float,
     "changes": dict,
+    "steps": list,
 }
 
 
@@ -48,6 +49,9 @@ def _check_schema(document: dict[str, Any]) -> None:
         assert all(isinstance(stack[k], t) for k, t in STACK.items()), stack
         assert stack["result"] in RESULTS
         assert all(isinstance(n, int) for n in stack["changes"].values())
+        for step in stack["steps"]:
+            assert set(step) == {"op", "urn", "type", "replace_keys"}
+            assert step["urn"].startswith("urn:pulumi:") and step["op"] != "same"
 
 
 @pytest.mark.parametrize("command", ["deploy", "preview", "drift"])
@@ -66,6 +70,8 @@ def test_every_run_writes_a_report_in_the_documented_shape(
     )
     assert [s["layer"] for s in document["stacks"]] == ["network", "data", "compute"]
     assert "report: " in result.out.splitlines()[-1]
+    steps = [step for stack in document["stacks"] for step in stack["steps"]]
+    assert (len(steps) == 9) is (command == "preview")  # the fake engine's 3 per stack
 
 
 def test_a_failed_run_is_reported_with_its_exit_code_and_the_reason(
@@ -91,7 +97,7 @@ def test_expect_no_changes_exits_2_naming_the_stacks_that_would_change(
     monkeypatch.setattr(
         harness.engine,
         "preview",
-        lambda stack, on_output: would.get(stack.layer.name, {"same": 5}),
+        lambda stack, on_output, on_step=None: would.get(stack.layer.name, {"same": 5}),
     )
     changed = harness.run("preview", "dev", "--expect-no-changes")
     assert changed.code == 2

@@ -275,3 +275,14 @@ def test_a_deploy_while_another_holds_the_environment_exits_naming_it(checkout: 
     assert result.returncode == 1
     assert "dev is locked by bob@ci-runner-3 (pid 99) running destroy" in result.stderr
     assert _commands(checkout, "up") == [] and lock.exists()
+
+
+def test_a_preview_reports_each_resource_it_would_create_by_urn(checkout: Checkout) -> None:
+    preview = checkout.run("preview", "dev", "network", "--target", "aws")
+    assert preview.returncode == 0, preview.stderr
+    [report] = sorted((checkout.path / "build" / "runs").glob("dev-*.json"))
+    [network] = json.loads(report.read_text())["stacks"]
+    steps = {step["urn"]: step for step in network["steps"]}
+    vpc = "urn:pulumi:dev::trading-network::aws:ec2/vpc:Vpc::network-vpc"
+    assert steps[vpc]["op"] == "create" and steps[vpc]["type"] == "aws:ec2/vpc:Vpc"
+    assert len(steps) == network["changes"]["create"]

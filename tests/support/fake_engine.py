@@ -14,7 +14,9 @@ from orchestration.engine import (
     Deployment,
     EngineError,
     OnOutput,
+    OnStep,
     StackRef,
+    Step,
     revision_of,
 )
 
@@ -62,8 +64,17 @@ class FakeEngine:
 
         return self._operate("up", stack, on_output, apply)
 
-    def preview(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
-        return self._operate("preview", stack, on_output, lambda: {"create": 3})
+    def preview(
+        self, stack: StackRef, *, on_output: OnOutput, on_step: OnStep | None = None
+    ) -> Changes:
+        def would() -> Changes:
+            if on_step is not None:
+                for index in range(3):
+                    name = f"{stack.layer.name}-{index}"
+                    on_step(Step("create", f"urn:pulumi:{stack.environment}::fake::{name}", "fake"))
+            return {"create": 3}
+
+        return self._operate("preview", stack, on_output, would)
 
     def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
         def apply() -> Changes:

@@ -36,7 +36,8 @@ each behaviour comes from (pulumi/pulumi at v3.27x unless noted):
   sdk/python/cmd/pulumi-language-python); a missing one is created empty, so the program then
   cannot import pulumi; policy packs likewise run in the virtualenv of their PulumiPolicy.yaml;
   engine events go to `--event-log` (gRPC `tcp://` for CLIs above 3.205, as the Automation API
-  expects, ending with a summaryEvent); `--config-file` replaces the stack's config file.
+  expects): a resourcePreEvent per resource (op create, same or delete by URN, pkg/engine/events.go),
+  then a summaryEvent; `--config-file` replaces the stack's config file.
 
 Not modelled: real resource providers (the program runs under Pulumi's mock runtime with a small
 fake AWS: ids, ARNs, invokes), diffs between inputs (an update re-registering the same resources

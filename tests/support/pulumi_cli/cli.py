@@ -505,6 +505,7 @@ class Cli:
             for pack in parsed.flags.get("--policy-pack", []):
                 self._check_policy_pack(Path(pack))
             before = (data["checkpoint"]["latest"] or {}).get("resources", [])
+            steps: list[dict[str, str]] = []
             if kind == "destroy":
                 resources: list[dict[str, Any]] = []
                 outputs: dict[str, Any] = {}
@@ -523,8 +524,10 @@ class Cli:
                 }
             else:
                 resources, outputs = self._run_program(project, stack, parsed)
-                old = {r["name"] for r in before}
-                new = {r["name"] for r in resources}
+                # A resource is its URN: type and name (a component and a resource may share a name).
+                old = {(r["type"], r["name"]) for r in before}
+                new = {(r["type"], r["name"]) for r in resources}
+                steps = _steps(stack.name, project["name"], before, resources)
                 changes = {
                     k: v
                     for k, v in {
@@ -534,7 +537,7 @@ class Cli:
                     }.items()
                     if v
                 }
-            self._send_events(parsed, changes)
+            self._send_events(parsed, changes, steps)
             if write:
                 latest = None if kind == "destroy" else {"resources": resources, "outputs": outputs}
                 data["checkpoint"]["latest"] = latest
@@ -619,29 +622,56 @@ class Cli:
                 found[data["checkpoint"]["stack"]] = latest.get("outputs", {})
         return found
 
-    def _send_events(self, parsed: Parsed, changes: dict[str, int]) -> None:
+    def _send_events(
+        self, parsed: Parsed, changes: dict[str, int], steps: list[dict[str, str]]
+    ) -> None:
         target = parsed.one("--event-log")
         if not target:
             return
-        event = {
-            "sequence": 1,
-            "timestamp": int(time.time()),
-            "summaryEvent": {
-                "maybeCorrupt": False,
-                "durationSeconds": 0,
-                "resourceChanges": changes,
-                "PolicyPacks": {},
-            },
-        }
+        # A resourcePreEvent per resource step, then the summary (pkg/engine/events.go: the
+        # engine emits ResourcePreEvent before each step, SummaryEvent at the end).
+        events = [
+            {"sequence": n, "timestamp": int(time.time()), "resourcePreEvent": {"metadata": step}}
+            for n, step in enumerate(steps, 1)
+        ]
+        events.append(
+            {
+                "sequence": len(steps) + 1,
+                "timestamp": int(time.time()),
+                "summaryEvent": {
+                    "maybeCorrupt": False,
+                    "durationSeconds": 0,
+                    "resourceChanges": changes,
+                    "PolicyPacks": {},
+                },
+            }
+        )
         if not target.startswith("tcp://"):
-            Path(target).write_text(json.dumps(event) + "\n")
+            Path(target).write_text("".join(json.dumps(e) + "\n" for e in events))
             return
         import grpc  # type: ignore[import-untyped]  # the Automation API's own dependency
         from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 
         with grpc.insecure_channel(target[len("tcp://") :]) as channel:
             stub = events_pb2_grpc.EventsStub(channel)
-            stub.StreamEvents(iter([events_pb2.EventRequest(event=json.dumps(event))]))
+            stub.StreamEvents(iter([events_pb2.EventRequest(event=json.dumps(e)) for e in events]))
+
+
+def _steps(
+    stack: str, project: str, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[dict[str, str]]:
+    """Per-resource step metadata (sdk/go/common/apitype/events.go StepEventMetadata: op, urn,
+    type, provider). Modelled by name only: create, same or delete; the double knows no provider
+    schema, so it never reports update or replace, and its URNs omit parent types."""
+    old = {(r["type"], r["name"]) for r in before}
+    new = {(r["type"], r["name"]) for r in after}
+    steps = []
+    for resource, op in [
+        (r, "same" if (r["type"], r["name"]) in old else "create") for r in after
+    ] + [(r, "delete") for r in before if (r["type"], r["name"]) not in new]:
+        urn = f"urn:pulumi:{stack}::{project}::{resource['type']}::{resource['name']}"
+        steps.append({"op": op, "urn": urn, "type": resource["type"], "provider": ""})
+    return steps
 
 
 def main(argv: list[str], root: str) -> int:
