@@ -1,7 +1,7 @@
 """The machine-readable record of a run: build/runs/<env>-<UTC timestamp>.json (or --report).
 
 Written by deploy, preview, destroy, drift and rollback, whatever their outcome. The shape
-(`SCHEMA`, documented in docs/deploying.md and checked by the tests):
+(JSON Schema: docs/run-report.schema.json, which the tests validate every report against):
 
 {"schema": "trading-analytics/run-report/1", "command": "deploy", "environment": "dev",
  "target": "...", "backend": "file:///.../trading-analytics/dev", "revision": "<git sha>",
@@ -32,7 +32,6 @@ from shared.layers import REPO_ROOT
 
 SCHEMA = "trading-analytics/run-report/1"
 RUNS_DIR = REPO_ROOT / "build" / "runs"
-RESULTS = ("succeeded", "failed", "skipped", "drifted", "blocked")
 
 
 def utc(moment: datetime) -> str:
