@@ -37,7 +37,7 @@ from tests.support.contention import SHAPES, Contention, contend  # noqa: E402
 from tests.support.faults import RequestCounter  # noqa: E402
 from tests.support.moto_aws import (  # noqa: E402
     BUCKET,
-    QUEUE_URL,
+    FUNCTION_ENVIRONMENT,
     TABLE,
     create_resources,
     install,
@@ -45,14 +45,7 @@ from tests.support.moto_aws import (  # noqa: E402
 from tests.support.serial_moto import serial_moto_server  # noqa: E402
 
 ENVIRONMENT = {
-    "TABLE_NAME": TABLE,
-    "BUCKET_NAME": BUCKET,
-    "ENVIRONMENT": "dev",
-    "FAILURE_QUEUE_URL": QUEUE_URL,
-    # The benchmark's trades carry a fixed date; the window is not what is measured.
-    "TRADE_MAX_AGE_HOURS": str(24 * 365 * 10),
-    "TRADE_MAX_AHEAD_SECONDS": "300",
-    "AWS_DEFAULT_REGION": "us-east-1",
+    **FUNCTION_ENVIRONMENT,
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
 }

@@ -106,6 +106,16 @@ def test_an_unknown_ref_is_one_line(repo: Path) -> None:
         affected("nope", root=repo)
 
 
+@pytest.fixture
+def changed(harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    """dev deployed, then a change to the data program in the repository --affected reads."""
+    harness.run("deploy", "dev")
+    harness.engine.calls.clear()
+    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
+    _change(repo, "stacks/data/__main__.py")
+    return harness
+
+
 def test_deploy_affected_plans_only_the_affected_layers_and_says_why(
     harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,15 +128,9 @@ def test_deploy_affected_plans_only_the_affected_layers_and_says_why(
     assert harness.engine.calls == []
 
 
-def test_preview_affected_runs_data_then_compute(
-    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    harness.run("deploy", "dev")
-    harness.engine.calls.clear()
-    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
-    _change(repo, "stacks/data/__main__.py")
-    assert harness.run("preview", "dev", "--affected").code == 0
-    previewed = [c.layer for c in harness.engine.operations("preview")]
+def test_preview_affected_runs_data_then_compute(changed: Harness) -> None:
+    assert changed.run("preview", "dev", "--affected").code == 0
+    previewed = [c.layer for c in changed.engine.operations("preview")]
     assert previewed == ["data", "compute"]
 
 
@@ -136,65 +140,45 @@ def test_layers_and_affected_together_are_refused(harness: Harness) -> None:
     assert result.err == "error: name LAYERs or use --affected, not both\n"
 
 
-def test_deploy_affected_skips_a_reader_whose_inputs_did_not_change(
-    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    harness.run("deploy", "dev")
-    harness.engine.calls.clear()
-    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
-    _change(repo, "stacks/data/__main__.py")
+def test_deploy_affected_skips_a_reader_whose_inputs_did_not_change(changed: Harness) -> None:
     # The data layer's update exports the same outputs as before.
-    result = harness.run("deploy", "dev", "--affected")
+    result = changed.run("deploy", "dev", "--affected")
     assert result.code == 0, result.err
-    assert [c.layer for c in harness.engine.operations("up")] == ["data"]
+    assert [c.layer for c in changed.engine.operations("up")] == ["data"]
     assert "[compute] skipped: the outputs it reads are unchanged" in result.out
     assert "(the outputs it reads are unchanged)" in result.out.splitlines()[-2]
 
 
 def test_deploy_affected_deploys_the_reader_when_an_output_it_reads_changed(
-    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+    changed: Harness,
 ) -> None:
-    harness.run("deploy", "dev")
-    harness.engine.calls.clear()
-    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
-    _change(repo, "stacks/data/__main__.py")
     data = LAYERS["data"]
-    harness.engine.exports["data"] = {
+    changed.engine.exports["data"] = {
         **{key: f"{key}-value" for key in data.exports},
         "trade_stream_arn": "arn:aws:kinesis:us-east-1:1:stream/replaced",
     }
-    result = harness.run("deploy", "dev", "--affected")
+    result = changed.run("deploy", "dev", "--affected")
     assert result.code == 0, result.err
-    assert [c.layer for c in harness.engine.operations("up")] == ["data", "compute"]
+    assert [c.layer for c in changed.engine.operations("up")] == ["data", "compute"]
 
 
-def test_an_output_the_reader_does_not_read_does_not_cascade(
-    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    harness.run("deploy", "dev")
-    harness.engine.calls.clear()
-    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
-    _change(repo, "stacks/data/__main__.py")
+def test_an_output_the_reader_does_not_read_does_not_cascade(changed: Harness) -> None:
     data = LAYERS["data"]
     # trade_stream_shards is for producers; compute does not read it.
-    harness.engine.exports["data"] = {
+    changed.engine.exports["data"] = {
         **{key: f"{key}-value" for key in data.exports},
         "trade_stream_shards": 128,
     }
-    assert harness.run("deploy", "dev", "--affected").code == 0
-    assert [c.layer for c in harness.engine.operations("up")] == ["data"]
+    assert changed.run("deploy", "dev", "--affected").code == 0
+    assert [c.layer for c in changed.engine.operations("up")] == ["data"]
 
 
 def test_preview_affected_skips_the_reader_when_the_upstream_would_change_nothing(
-    harness: Harness, repo: Path, monkeypatch: pytest.MonkeyPatch
+    changed: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.run("deploy", "dev")
-    harness.engine.calls.clear()
-    monkeypatch.setattr(affected_module, "REPO_ROOT", repo)
-    _change(repo, "stacks/data/__main__.py")
     monkeypatch.setattr(
-        harness.engine, "preview", lambda stack, on_output, on_step=None: {"same": 16}
+        changed.engine, "preview", lambda stack, on_output, on_step=None: {"same": 16}
     )
-    result = harness.run("preview", "dev", "--affected")
+    result = changed.run("preview", "dev", "--affected")
     assert result.code == 0
     assert "[compute] skipped: the outputs it reads are unchanged" in result.out

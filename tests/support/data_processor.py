@@ -21,22 +21,16 @@ from moto import mock_aws
 from trade_analytics.queries import daily_rollup
 
 from tests.support import moto_aws
-from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE, create_resources
+from tests.support.moto_aws import (
+    BUCKET,
+    FUNCTION_ENVIRONMENT,
+    QUEUE_URL,
+    TABLE,
+    create_resources,
+)
 
-# The suite's trades carry fixed dates from November 2026: the window (TRADE_MAX_AGE_HOURS) is
-# ten years wide to keep them valid; tests of the window itself narrow it (test_validation.py).
 os.environ.update(
-    {
-        "TABLE_NAME": TABLE,
-        "BUCKET_NAME": BUCKET,
-        "ENVIRONMENT": "dev",
-        "FAILURE_QUEUE_URL": QUEUE_URL,
-        "TRADE_MAX_AGE_HOURS": str(24 * 365 * 10),
-        "TRADE_MAX_AHEAD_SECONDS": "300",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
+    {**FUNCTION_ENVIRONMENT, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 )
 os.environ.pop("AWS_PROFILE", None)
 
