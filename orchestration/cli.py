@@ -27,6 +27,7 @@ from orchestration.affected import affected
 from orchestration.automation import AutomationEngine, find_cli, prepare_virtualenvs
 from orchestration.backend import backend_base, backend_url
 from orchestration.engine import Engine, StackRef
+from orchestration.guard import check_replacements
 from orchestration.lock import Holder, environment_lock, store_for
 from orchestration.plan import (
     Action,
@@ -167,6 +168,14 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--to", metavar="GIT_REF", help="default: the previous deployment's")
     back.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     back.add_argument("--confirm", metavar="ENV", help="required with --force-unlock")
+    for guarded in (deploy, back):
+        guarded.add_argument(
+            "--allow-replace",
+            metavar="URN",
+            nargs="+",
+            default=[],
+            help="in a protected environment, let exactly these stateful resources be replaced",
+        )
     for locking in (deploy, destroy, back):
         locking.add_argument(
             "--force-unlock",
@@ -331,6 +340,10 @@ def _run_layers(
     engine, _target = run.connect()
     if action is Action.DEPLOY:
         check_upstreams(plan, run.stack_for, engine)
+        if run.profile.protected:
+            check_replacements(
+                plan.stacks, engine, run.args.allow_replace, run.console.line, "deploy"
+            )
     if action is Action.DESTROY:
         check_dependents_destroyed(plan, run.stack_for, engine)
 
@@ -394,6 +407,8 @@ def _run_rollback(run: Run, stack: StackRef, revision: str | None, verify: str) 
     run.console.line(f"rollback: {stack.name} to {revision}")
     with rollbacks.worktree(revision) as checkout:
         old = dataclasses.replace(stack, work_dir=checkout / "stacks" / layer)
+        if run.profile.protected:
+            check_replacements([old], engine, run.args.allow_replace, run.console.line, "roll back")
         plan = _rollback_plan(run, old, revision, verify)
         results = run_plan(plan, engine, run.console, revision)
     run.console.line(summary(results))

@@ -41,6 +41,8 @@ class FakeEngine:
     exports: dict[str, dict[str, Any]] = field(default_factory=dict)
     stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     histories: dict[str, list[Deployment]] = field(default_factory=dict)
+    # Per layer, the steps a preview reports instead of three creates.
+    would: dict[str, list[Step]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,11 +70,21 @@ class FakeEngine:
         self, stack: StackRef, *, on_output: OnOutput, on_step: OnStep | None = None
     ) -> Changes:
         def would() -> Changes:
-            if on_step is not None:
-                for index in range(3):
-                    name = f"{stack.layer.name}-{index}"
-                    on_step(Step("create", f"urn:pulumi:{stack.environment}::fake::{name}", "fake"))
-            return {"create": 3}
+            steps = self.would.get(stack.layer.name) or [
+                Step(
+                    "create",
+                    f"urn:pulumi:{stack.environment}::fake::{stack.layer.name}-{i}",
+                    "fake",
+                )
+                for i in range(3)
+            ]
+            for step in steps:
+                if on_step is not None:
+                    on_step(step)
+            counts: dict[str, int] = {}
+            for step in steps:
+                counts[step.op] = counts.get(step.op, 0) + 1
+            return counts
 
         return self._operate("preview", stack, on_output, would)
 

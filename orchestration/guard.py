@@ -1,0 +1,69 @@
+"""The replacement guard: in a protected environment, no stateful resource is replaced or
+deleted by a deploy or a rollback unless the run names it.
+
+Before changing a protected environment (production, per the matrix's `protected`), each stack
+that exists is previewed, and the preview's steps (the engine's ResourcePreEvents) are checked:
+a step that replaces or deletes a stateful resource (its data would be lost or moved) stops the
+run, naming each resource by URN with the properties that force the replacement, unless
+`--allow-replace URN ...` names exactly it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from orchestration.engine import Engine, StackRef, Step
+from shared.errors import PlatformError
+
+# Resources whose replacement or deletion loses or moves data.
+STATEFUL_TYPES = frozenset(
+    {
+        "aws:dynamodb/table:Table",
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+        "aws:kinesis/stream:Stream",
+        "aws:sqs/queue:Queue",
+    }
+)
+# Engine step ops that replace or delete (pkg/display/display.go's operations).
+DESTRUCTIVE_OPS = frozenset(
+    {"replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced"}
+)
+
+
+def dangerous(steps: Iterable[Step], allowed: Sequence[str]) -> list[Step]:
+    found: dict[str, Step] = {}
+    for step in steps:
+        if step.type in STATEFUL_TYPES and step.op in DESTRUCTIVE_OPS and step.urn not in allowed:
+            found.setdefault(step.urn, step)  # a replacement shows as several steps
+    return list(found.values())
+
+
+def check_replacements(
+    stacks: Sequence[StackRef],
+    engine: Engine,
+    allowed: Sequence[str],
+    log: Callable[[str], None],
+    command: str,
+) -> None:
+    """Preview every existing stack; raise naming each stateful resource that would go."""
+    blocked: list[Step] = []
+    for stack in stacks:
+        if not engine.exists(stack):
+            continue  # nothing to replace yet
+        log(f"replacement guard: previewing {stack.name} ...")
+        steps: list[Step] = []
+        engine.preview(stack, on_output=lambda _line: None, on_step=steps.append)
+        blocked += dangerous(steps, allowed)
+    if blocked:
+        listed = "; ".join(_describe(step) for step in blocked)
+        allow = " ".join(f"--allow-replace {step.urn}" for step in blocked)
+        raise PlatformError(
+            f"refusing to {command}: it would replace or delete stateful resources: {listed}; "
+            f"if that is intended, run again with {allow}"
+        )
+
+
+def _describe(step: Step) -> str:
+    forced = f", forced by {', '.join(step.replace_keys)}" if step.replace_keys else ""
+    return f"{step.urn} ({step.op}{forced})"
