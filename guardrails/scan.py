@@ -41,7 +41,7 @@ OFFLINE = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class ScanFinding:
     check: str
     resource: str
     name: str
@@ -56,10 +56,10 @@ class ScanResult:
     passed: int
     # The resource types at least one check passed on (what checkov demonstrably read).
     passed_types: frozenset[str] = frozenset()
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ScanFinding] = field(default_factory=list)
 
     @property
-    def unwaived(self) -> list[Finding]:
+    def unwaived(self) -> list[ScanFinding]:
         return [f for f in self.findings if f.waiver is None]
 
     @property
@@ -120,7 +120,7 @@ def scan(environment: str, document: Mapping[str, Any], directory: Path = SCAN_D
     (directory / f"{environment}.checkov.json").write_text(json.dumps(report, indent=1) + "\n")
     results = report["results"]
     findings = [
-        Finding(
+        ScanFinding(
             check["check_id"],
             check["resource"],
             check.get("check_name", ""),

@@ -46,6 +46,7 @@ class Exported:
     name: str
     layer: str
     pulumi_type: str
+    pulumi_name: str
 
 
 def terraform_type(token: str) -> str | None:
@@ -132,7 +133,14 @@ def _exportable(document: Mapping[str, Any]) -> Iterator[tuple[Exported, Mapping
                 continue
             name = snake(f"{layer['layer']}-{resource['name']}")
             yield (
-                Exported(f"{tf_type}.{name}", tf_type, name, layer["layer"], resource["type"]),
+                Exported(
+                    f"{tf_type}.{name}",
+                    tf_type,
+                    name,
+                    layer["layer"],
+                    resource["type"],
+                    resource["name"],
+                ),
                 resource["inputs"],
             )
 
@@ -144,16 +152,8 @@ def _reference_index(
     cloud = FakeCloud(document["region"])
     index: dict[str, str] = {}
     for exported, inputs in resources:
-        pulumi_name = exported.name.removeprefix(f"{exported.layer}_")
-        original = next(
-            r["name"]
-            for layer in document["layers"]
-            if layer["layer"] == exported.layer
-            for r in layer["resources"]
-            if snake(r["name"]) == pulumi_name and r["type"] == exported.pulumi_type
-        )
         args = SimpleNamespace(
-            typ=exported.pulumi_type, name=original, inputs=dict(inputs), custom=True
+            typ=exported.pulumi_type, name=exported.pulumi_name, inputs=dict(inputs), custom=True
         )
         physical_id, state = cloud.new_resource(args)  # type: ignore[arg-type]
         if physical_id and not physical_id.startswith(("arn:", "http")):

@@ -132,7 +132,13 @@ def capacity(document: Mapping[str, Any]) -> Capacity:
     # One symbol-day's shards share a partition: one 2-WCU write per transaction of 99 trades.
     partition_tps = math.floor(PARTITION_WCU / TRANSACTIONAL_WCU_PER_ITEM * TRADES_PER_TRANSACTION)
     overall = min(stream_tps, consumer_tps, table_tps)
-    costs = _costs(document, profile_batch=int(mapping["batchSize"]), provisioned=provisioned)
+    costs = _costs(
+        document,
+        stream=stream,
+        function=function,
+        table=table,
+        batch_size=int(mapping["batchSize"]),
+    )
     return Capacity(
         environment=environment,
         shards=shards,
@@ -153,18 +159,23 @@ def capacity(document: Mapping[str, Any]) -> Capacity:
     )
 
 
-def _costs(document: Mapping[str, Any], profile_batch: int, provisioned: bool) -> dict[str, float]:
+def _costs(
+    document: Mapping[str, Any],
+    *,
+    stream: Mapping[str, Any],
+    function: Mapping[str, Any],
+    table: Mapping[str, Any],
+    batch_size: int,
+) -> dict[str, float]:
     """Per million trades (variable) and per month (fixed), from list prices."""
-    [stream] = _inputs(document, "aws:kinesis/stream:Stream")
-    [function] = _inputs(document, "aws:lambda/function:Function")
-    [table] = _inputs(document, "aws:dynamodb/table:Table")
+    provisioned = table["billingMode"] == "PROVISIONED"
     million = 1_000_000
     write_units = million * WCU_PER_TRADE
     if provisioned:
         table_cost = write_units / 3600 / TARGET_UTILISATION * DYNAMODB_WCU_HOUR
     else:
         table_cost = write_units / million * DYNAMODB_WRU_PER_MILLION
-    invocations = million / profile_batch
+    invocations = million / batch_size
     gb_seconds = million / CONSUMER_TRADES_PER_SECOND * int(function["memorySize"]) / 1024
     retention_extra = int(stream["retentionPeriod"]) > 24
     shard_hour = KINESIS_SHARD_HOUR + (

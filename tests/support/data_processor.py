@@ -18,7 +18,10 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
+from trade_analytics.archive import Archive
+from trade_analytics.processor import Processor
 from trade_analytics.queries import daily_rollup
+from trade_analytics.store import TradeStore
 
 from tests.support import moto_aws
 from tests.support.moto_aws import (
@@ -47,6 +50,7 @@ __all__ = [
     "in_process_cloud",
     "invoke",
     "kinesis_event",
+    "processor_for",
     "totals",
 ]
 
@@ -121,6 +125,19 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
+
+
+def processor_for(cloud: Cloud, **store: Any) -> Processor:
+    """A processor as one container makes it (so one rollup writer), on `cloud`'s clients;
+    `store` goes to its TradeStore (writer=..., sleep=..., jitter=...)."""
+    return Processor(
+        TradeStore(cloud.dynamodb, TABLE, "dev", **store),
+        Archive(cloud.s3, BUCKET),
+        "dev",
+        handler.SETTINGS.window,
+        queue=cloud.sqs,
+        failure_queue_url=QUEUE_URL,
+    )
 
 
 def invoke(event: Any, request_id: str | None = None) -> dict[str, Any]:

@@ -9,13 +9,16 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from trade_analytics.archive import Archive
 from trade_analytics.processor import Processor
-from trade_analytics.store import TradeStore
 
 from orchestration.emulator import answers, free_port
-from tests.support.data_processor import Cloud, fresh_cloud, handler, in_process_cloud
-from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE
+from tests.support.data_processor import (
+    Cloud,
+    fresh_cloud,
+    handler,
+    in_process_cloud,
+    processor_for,
+)
 
 
 @pytest.fixture
@@ -26,14 +29,7 @@ def cloud() -> Iterator[Cloud]:
 
 @pytest.fixture
 def processor(cloud: Cloud) -> Processor:
-    return Processor(
-        TradeStore(cloud.dynamodb, TABLE, "dev"),
-        Archive(cloud.s3, BUCKET),
-        "dev",
-        handler.SETTINGS.window,
-        queue=cloud.sqs,
-        failure_queue_url=QUEUE_URL,
-    )
+    return processor_for(cloud)
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
-from trade_analytics.archive import Archive
 from trade_analytics.processor import Processor
-from trade_analytics.store import BACKOFF_CAP_SECONDS, TradeStore
+from trade_analytics.store import BACKOFF_CAP_SECONDS
 
 from tests.support.data_processor import (
     Cloud,
@@ -26,24 +25,16 @@ from tests.support.data_processor import (
     handler,
     handler_clients,
     invoke,
+    processor_for,
     totals,
 )
 from tests.support.faults import RequestCounter
-from tests.support.moto_aws import BUCKET, QUEUE_URL, TABLE
 
 TODAY = datetime.now(timezone.utc).date().isoformat()
 
 
 def writer(cloud: Cloud, name: str, **store: Any) -> Processor:
-    """A processor as one container makes it: its own store, so its own rollup writer."""
-    return Processor(
-        TradeStore(cloud.dynamodb, TABLE, "dev", writer=name, **store),
-        Archive(cloud.s3, BUCKET),
-        "dev",
-        handler.SETTINGS.window,
-        queue=cloud.sqs,
-        failure_queue_url=QUEUE_URL,
-    )
+    return processor_for(cloud, writer=name, **store)
 
 
 def trade(trade_id: str, amount: float = 5, symbol: str = "RACE", **more: Any) -> dict[str, Any]:
