@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.environments import PROFILES, EnvironmentProfile
@@ -15,6 +15,9 @@ class Resource:
     type: str
     name: str
     inputs: Mapping[str, Any]
+    # Resource options as the engine stores them (protect, retainOnDelete); an option a view
+    # cannot see is absent, not false (the policy pack is shown protect only).
+    options: Mapping[str, bool] = field(default_factory=dict)
 
     def get(self, *path: str) -> Any:
         value: Any = self.inputs
@@ -76,7 +79,10 @@ def views(document: Mapping[str, Any]) -> list[StackView]:
             document["environment"],
             layer["layer"],
             document["region"],
-            tuple(Resource(r["type"], r["name"], r["inputs"]) for r in layer["resources"]),
+            tuple(
+                Resource(r["type"], r["name"], r["inputs"], r.get("options", {}))
+                for r in layer["resources"]
+            ),
         )
         for layer in document["layers"]
     ]

@@ -42,8 +42,14 @@ def view_from(resources: Sequence[Any]) -> StackView | None:
         environment,
         layer,
         region,
-        tuple(Resource(r.resource_type, r.name, r.props) for r in resources),
+        tuple(Resource(r.resource_type, r.name, r.props, _options(r)) for r in resources),
     )
+
+
+def _options(resource: Any) -> dict[str, bool]:
+    # pulumi-policy's PolicyResourceOptions carries protect, not retainOnDelete.
+    opts = getattr(resource, "opts", None)
+    return {"protect": bool(opts.protect)} if opts is not None else {}
 
 
 def _validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:

@@ -10,6 +10,7 @@ from guardrails.model import Check, Finding, Resource, Rule, StackView
 from shared import iam
 from shared.environments import BillingMode
 from shared.naming import REQUIRED_TAG_KEYS
+from shared.stateful import STATEFUL_TYPES
 
 BUCKET = "aws:s3/bucket:Bucket"
 TABLE = "aws:dynamodb/table:Table"
@@ -206,6 +207,23 @@ def dynamodb_deletion_protection(view: StackView) -> Iterator[Finding]:
     for table in view.of(TABLE):
         if table.get("deletionProtectionEnabled") is not True:
             yield Finding(table.name, f"needs deletion protection in {view.environment}")
+
+
+@rule(
+    "stateful-protection",
+    "Stateful resources: protected and retained on delete as the matrix says",
+    protects="production data from a destroy, a rename or a replacement",
+)
+def stateful_protection(view: StackView) -> Iterator[Finding]:
+    wanted = view.profile.protect_stateful
+    for resource in view.of(*STATEFUL_TYPES):
+        for option in ("protect", "retainOnDelete"):
+            if option in resource.options and resource.options[option] is not wanted:
+                state = "needs" if wanted else "must not have"
+                yield Finding(
+                    resource.name,
+                    f"{state} {option} in {view.environment} (matrix: protect_stateful={wanted})",
+                )
 
 
 @rule(

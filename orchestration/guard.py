@@ -14,17 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from orchestration.engine import Engine, StackRef, Step
 from shared.errors import PlatformError
+from shared.stateful import STATEFUL_TYPES
 
-# Resources whose replacement or deletion loses or moves data.
-STATEFUL_TYPES = frozenset(
-    {
-        "aws:dynamodb/table:Table",
-        "aws:s3/bucket:Bucket",
-        "aws:kms/key:Key",
-        "aws:kinesis/stream:Stream",
-        "aws:sqs/queue:Queue",
-    }
-)
 # Engine step ops that replace or delete (pkg/display/display.go's operations).
 DESTRUCTIVE_OPS = frozenset(
     {"replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced"}

@@ -80,6 +80,9 @@ class EnvironmentProfile:
     az_count: int
     # Production-grade guards: deletion protection, no force-destroy, confirmation to destroy.
     protected: bool
+    # Pulumi's `protect` and `retainOnDelete` on every stateful resource (shared/stateful.py):
+    # the engine refuses to delete or replace them, and a destroy leaves them in AWS.
+    protect_stateful: bool
     # Caps what one environment can take of the account's Lambda concurrency, so a runaway
     # dev loop cannot starve production (AWS keeps 100 unreserved per account: new accounts
     # with a lower quota must lower these through trading-compute:lambda_reserved_concurrency).
@@ -208,6 +211,7 @@ _PROFILES = (
         vpc_cidr="10.10.0.0/16",
         az_count=2,
         protected=False,
+        protect_stateful=False,
         lambda_reserved_concurrency=5,
         design_trades_per_second=500,
         design_trades_per_second_one_symbol=500,
@@ -233,6 +237,7 @@ _PROFILES = (
         vpc_cidr="10.20.0.0/16",
         az_count=2,
         protected=False,
+        protect_stateful=False,
         lambda_reserved_concurrency=20,
         design_trades_per_second=2_000,
         design_trades_per_second_one_symbol=2_000,
@@ -258,6 +263,7 @@ _PROFILES = (
         vpc_cidr="10.30.0.0/16",
         az_count=3,
         protected=True,
+        protect_stateful=True,
         lambda_reserved_concurrency=100,
         design_trades_per_second=50_000,
         design_trades_per_second_one_symbol=20_000,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pulumi.runtime.mocks import MockMonitor
 
 FAKE_ACCOUNT_ID = "123456789012"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -39,6 +40,41 @@ class Registration:
     name: str
     inputs: Mapping[str, Any]
     custom: bool
+
+
+@dataclass(frozen=True)
+class Options:
+    """The resource options a program sent with a registration (RegisterResourceRequest)."""
+
+    urn: str
+    parent: str
+    dependencies: tuple[str, ...]
+    protect: bool
+    retain_on_delete: bool
+
+
+class RecordingMonitor(MockMonitor):  # type: ignore[misc]
+    """Pulumi's mock monitor, keeping each registration's options as the request carried them.
+
+    `Mocks.new_resource` sees inputs only; protect, retainOnDelete, the parent and the
+    dependencies travel in the RegisterResourceRequest the SDK builds from ResourceOptions
+    (pulumi/runtime/resource.py), which this reads before the mock monitor answers it.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[tuple[str, str], Options] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802  the gRPC method's name
+        response = super().RegisterResource(request)
+        self.options[(request.type, request.name)] = Options(
+            urn=response.urn,
+            parent=request.parent,
+            dependencies=tuple(request.dependencies),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        return response
 
 
 @dataclass

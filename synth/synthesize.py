@@ -26,7 +26,7 @@ from pulumi.runtime.sync_await import _sync_await
 from shared.environments import DEFAULT_REGION
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT, Layer, deploy_order
-from synth.fake_cloud import FakeCloud, UnknownStackError
+from synth.fake_cloud import FakeCloud, RecordingMonitor, Registration, UnknownStackError
 
 SYNTH_DIR = REPO_ROOT / "build" / "synth"
 
@@ -80,6 +80,7 @@ def run_layer(
     """Run one layer's program under mocks and return what it registered and exported."""
     region = config.get("aws:region", DEFAULT_REGION)
     cloud = FakeCloud(region=region, stacks=upstream, zone_count=zone_count)
+    monitor = RecordingMonitor(cloud)
     # A fresh root, loop and output set per program: otherwise exports, or the in-flight work
     # of a program that failed, leak into the next program run in this process.
     runtime_settings.ROOT.set(None)
@@ -87,7 +88,9 @@ def run_layer(
     main = layer.directory / "__main__.py"
     with _program_loop() as loop:
         # preview=False so apply callbacks (policy documents, upstream lookups) really run.
-        pulumi.runtime.set_mocks(cloud, project=layer.project, stack=environment, preview=False)
+        pulumi.runtime.set_mocks(
+            cloud, project=layer.project, stack=environment, preview=False, monitor=monitor
+        )
         pulumi.runtime.set_all_config(dict(config))
         root = runtime_settings.get_root_resource()
         try:
@@ -101,9 +104,21 @@ def run_layer(
             loop.set_exception_handler(lambda _loop, _context: None)
             raise SynthError(str(error), len(cloud.registrations)) from None
     resources = [
-        {"type": r.type, "name": r.name, "inputs": plain(r.inputs)} for r in cloud.registrations
+        {
+            "type": r.type,
+            "name": r.name,
+            "inputs": plain(r.inputs),
+            **({"options": _options(monitor, r)} if r.custom else {}),
+        }
+        for r in cloud.registrations
     ]
     return LayerSynth(layer, environment, resources, plain(exported))
+
+
+def _options(monitor: RecordingMonitor, registration: Registration) -> dict[str, bool]:
+    """The resource options the engine would store with the resource (docs/synth.md)."""
+    options = monitor.options[(registration.type, registration.name)]
+    return {"protect": options.protect, "retainOnDelete": options.retain_on_delete}
 
 
 def _run_main(path: Path) -> None:

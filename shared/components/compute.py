@@ -13,6 +13,7 @@ from shared import iam
 from shared.components.account import Account, current_account
 from shared.packaging import Package
 from shared.settings import ComputeSettings
+from shared.stateful import stateful_options
 
 RUNTIME = "python3.12"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS's maximum: two weeks to notice and redrive
@@ -76,7 +77,7 @@ class DataProcessor(pulumi.ComponentResource):
             message_retention_seconds=DLQ_RETENTION_SECONDS,
             kms_master_key_id=args.key_arn,
             tags=tags,
-            opts=child,
+            opts=stateful_options(s.context, self),
         )
         policy = aws.iam.RolePolicy(
             f"{name}-policy",

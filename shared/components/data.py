@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from shared import iam
 from shared.environments import BillingMode
 from shared.settings import DataSettings
+from shared.stateful import stateful_options
 
 # Target utilisation for DynamoDB autoscaling: headroom for bursts at the open and close.
 AUTOSCALING_TARGET_PERCENT = 70.0
@@ -55,8 +56,9 @@ class AnalyticsTable(pulumi.ComponentResource):
             tags=s.context.tags,
             # Autoscaling moves capacity at run time; without this every refresh shows drift
             # and every update would reset capacity to the floor.
-            opts=pulumi.ResourceOptions(
-                parent=self,
+            opts=stateful_options(
+                s.context,
+                self,
                 ignore_changes=["read_capacity", "write_capacity"] if provisioned else None,
             ),
         )
@@ -110,7 +112,7 @@ class ArchiveBucket(pulumi.ComponentResource):
             # Emptying a bucket on destroy is a convenience for throwaway environments only.
             force_destroy=not s.protected,
             tags=s.context.tags,
-            opts=child,
+            opts=stateful_options(s.context, self),
         )
         bucket_id = self.bucket.id
         aws.s3.BucketOwnershipControls(
@@ -207,7 +209,6 @@ class TradeStream(pulumi.ComponentResource):
     ) -> None:
         super().__init__("trading:data:TradeStream", name, None, opts)
         s = args.settings
-        child = pulumi.ResourceOptions(parent=self)
         self.stream = aws.kinesis.Stream(
             f"{name}-stream",
             name=s.stream_name,
@@ -219,7 +220,7 @@ class TradeStream(pulumi.ComponentResource):
             # A protected environment's trades are not one `destroy` away from deletion.
             enforce_consumer_deletion=not s.protected,
             tags=s.context.tags,
-            opts=child,
+            opts=stateful_options(s.context, self),
         )
         self.failure_queue = aws.sqs.Queue(
             f"{name}-failures",
@@ -227,7 +228,7 @@ class TradeStream(pulumi.ComponentResource):
             message_retention_seconds=FAILURE_RETENTION_SECONDS,
             kms_master_key_id=args.key_arn,
             tags=s.context.tags,
-            opts=child,
+            opts=stateful_options(s.context, self),
         )
         self.register_outputs(
             {

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from shared import iam
 from shared.components.account import current_account
 from shared.settings import StackContext
+from shared.stateful import stateful_options
 
 DELETION_WINDOW_DAYS = 30  # AWS's maximum: a key scheduled for deletion by mistake can be saved
 
@@ -45,7 +46,7 @@ class EncryptionKey(pulumi.ComponentResource):
             deletion_window_in_days=DELETION_WINDOW_DAYS,
             policy=iam.to_json(iam.key_policy(account.partition, account.account_id, ctx.region)),
             tags=ctx.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=stateful_options(ctx, self),
         )
         aws.kms.Alias(
             f"{name}-alias",

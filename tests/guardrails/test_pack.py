@@ -5,7 +5,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from pulumi_policy import EnforcementLevel, PolicyProviderResource, PolicyResource
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+)
 
 from guardrails.pack import policies, view_from
 from guardrails.rules import RULES
@@ -28,7 +34,7 @@ def _engine_view(doc: Document, layer_name: str) -> _Args:
                 r["inputs"],
                 f"urn:pulumi:{r['name']}",
                 r["name"],
-                None,  # type: ignore[arg-type]
+                _options(r.get("options", {})),
                 provider,
                 None,
                 [],
@@ -37,6 +43,12 @@ def _engine_view(doc: Document, layer_name: str) -> _Args:
             for r in layer(doc, layer_name)["resources"]
         ]
     )
+
+
+def _options(options: dict[str, bool]) -> PolicyResourceOptions:
+    # What the engine hands a policy: protect, and no retainOnDelete (pulumi-policy's options).
+    timeouts = PolicyCustomTimeouts(0, 0, 0)
+    return PolicyResourceOptions(options.get("protect", False), [], None, [], timeouts, [])
 
 
 def _violations(doc: Document) -> dict[str, list[tuple[str, str | None]]]:
@@ -87,3 +99,16 @@ def test_the_view_reads_environment_layer_and_region_from_the_stack(
 def test_the_pack_project_serves_this_pack() -> None:
     text = (REPO_ROOT / "policy_pack" / "__main__.py").read_text()
     assert "PolicyPack(" in text and "from guardrails.pack import PACK_NAME, policies" in text
+
+
+def test_the_pack_sees_an_unprotected_production_table(synthesized: dict[str, Document]) -> None:
+    broken = copy.deepcopy(synthesized["production"])
+    table = next(r for r in layer(broken, "data")["resources"] if r["name"] == "analytics-table")
+    table["options"]["protect"] = False
+    found = _violations(broken)
+    assert found["stateful-protection"] == [
+        (
+            "analytics-table: needs protect in production (matrix: protect_stateful=True)",
+            "urn:pulumi:analytics-table",
+        )
+    ]

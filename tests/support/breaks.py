@@ -80,6 +80,9 @@ BREAKS: dict[str, Mutation] = {
     "dynamodb-deletion-protection": lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(
         deletionProtectionEnabled=False
     ),
+    "stateful-protection": lambda d: resources(d, "aws:dynamodb/table:Table")[0]["options"].update(
+        retainOnDelete=False
+    ),
     "dynamodb-autoscaling": lambda d: drop(d, "aws:appautoscaling/target:Target"),
     "lambda-private-subnets": lambda d: inputs_of(d, "aws:lambda/function:Function").pop(
         "vpcConfig"

@@ -1,0 +1,48 @@
+"""Stateful resources are protected and retained on delete where the matrix says, and only there."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.environments import PROFILES
+from shared.stateful import STATEFUL_TYPES
+from tests.support.documents import Document
+
+PROTECTED = {"protect": True, "retainOnDelete": True}
+PLAIN = {"protect": False, "retainOnDelete": False}
+
+
+def _options(doc: Document) -> dict[tuple[str, str], dict[str, bool]]:
+    return {
+        (r["type"], r["name"]): r["options"]
+        for entry in doc["layers"]
+        for r in entry["resources"]
+        if "options" in r
+    }
+
+
+def test_production_protects_and_retains_every_stateful_resource_and_nothing_else(
+    synthesized: dict[str, Document],
+) -> None:
+    options = _options(synthesized["production"])
+    protected = sorted(name for (kind, name), o in options.items() if o == PROTECTED)
+    assert protected == [
+        "analytics-table",
+        "archive-bucket",
+        "data-processor-dlq",
+        "network-key",
+        "platform-key",
+        "trades-failures",
+        "trades-stream",
+    ]
+    assert all(
+        o == PLAIN for (kind, _name), o in options.items() if kind not in STATEFUL_TYPES
+    ), "only stateful resources are protected"
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging"])
+def test_unprotected_environments_can_be_torn_down(
+    synthesized: dict[str, Document], environment: str
+) -> None:
+    assert not PROFILES[environment].protect_stateful
+    assert all(o == PLAIN for o in _options(synthesized[environment]).values())
