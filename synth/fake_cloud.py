@@ -53,7 +53,7 @@ class Options:
     retain_on_delete: bool
 
 
-class RecordingMonitor(MockMonitor):  # type: ignore[misc]
+class RecordingMonitor(MockMonitor):
     """Pulumi's mock monitor, keeping each registration's options as the request carried them.
 
     `Mocks.new_resource` sees inputs only; protect, retainOnDelete, the parent and the
@@ -66,7 +66,7 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
         self.options: dict[tuple[str, str], Options] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802  the gRPC method's name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self.options[(request.type, request.name)] = Options(
             urn=response.urn,
             parent=request.parent,

@@ -35,9 +35,9 @@ def test_production_protects_and_retains_every_stateful_resource_and_nothing_els
         "trades-failures",
         "trades-stream",
     ]
-    assert all(
-        o == PLAIN for (kind, _name), o in options.items() if kind not in STATEFUL_TYPES
-    ), "only stateful resources are protected"
+    assert all(o == PLAIN for (kind, _name), o in options.items() if kind not in STATEFUL_TYPES), (
+        "only stateful resources are protected"
+    )
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging"])
