@@ -27,6 +27,7 @@ from orchestration.engine import (
     Changes,
     Deployment,
     EngineError,
+    Held,
     OnOutput,
     OnStep,
     StackRef,
@@ -77,6 +78,8 @@ def find_cli(install: bool = True, log: OnOutput = print) -> Any:
 # cloud secrets provider's key): kept from one generated file to the next.
 CLI_WRITTEN_SETTINGS = ("encryptionsalt", "secretsprovider", "encryptedkey")
 TARGET_TAG = "trading-analytics:target"
+# What `destroy --exclude-protected` prints when everything left is protected (destroy.go).
+NOTHING_UNPROTECTED = "There were no unprotected resources to destroy"
 # `pulumi stack history` returns 10 entries unless paged (pkg/cmd/pulumi/stack/stack_history.go).
 HISTORY_PAGE = 50
 
@@ -136,9 +139,33 @@ class AutomationEngine:
         )
         return dict(result.change_summary or {})
 
-    def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
-        result = self._run(stack, "destroy", on_output, create=False)
+    def destroy(self, stack: StackRef, *, on_output: OnOutput, keep_protected: bool) -> Changes:
+        printed: list[str] = []
+
+        def out(line: str) -> None:
+            printed.append(line)
+            on_output(line)
+
+        result = self._run(
+            stack, "destroy", out, create=False, exclude_protected=keep_protected or None
+        )
+        if any(NOTHING_UNPROTECTED in line for line in printed):
+            # The CLI returned before any update, so the summary the Automation API reads back
+            # (the latest history entry) is an earlier operation's (destroy.go).
+            return {}
         return dict(result.summary.resource_changes or {})
+
+    def protected(self, stack: StackRef) -> list[Held]:
+        if not self.exists(stack):
+            return []
+        with _cli_errors(stack):
+            state = self._stack(stack, create=False).export_stack()
+        # apitype.ResourceV3: `protect` and `retainOnDelete` are omitted when false.
+        return [
+            Held(r["urn"], r["type"], str(r.get("id") or ""), bool(r.get("retainOnDelete")))
+            for r in (state.deployment or {}).get("resources") or []
+            if r.get("protect")
+        ]
 
     def drift(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
         result = self._run(stack, "preview_refresh", on_output, create=False)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestration import emulator, targets
+from orchestration import emulator, retained, targets
 from orchestration import rollback as rollbacks
 from orchestration.affected import affected
 from orchestration.automation import AutomationEngine, find_cli, prepare_virtualenvs
@@ -325,6 +325,7 @@ def _layers(run: Run) -> int:
             if action is Action.DESTROY
             else ""
         ),
+        keep_protected=run.profile.protect_stateful,
     )
     if run.dry_run:
         run.console.line(plan.render())
@@ -356,6 +357,10 @@ def _run_layers(
     revision = rollbacks.current_revision()
     results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
     run.console.line(summary(results))
+    if plan.keep_protected:
+        kept = [(stack, engine.protected(stack)) for stack in plan.stacks]
+        for line in retained.explain(run.environment, kept):
+            run.console.line(line)
     code = _exit_code(run, action, results)
     run.record(results, code, revision)
     return code

@@ -30,6 +30,21 @@ OnStep = Callable[[Step], None]
 
 
 @dataclass(frozen=True)
+class Held:
+    """A resource the state marks protected: its URN, type, physical id, and whether deleting it
+    from the stack leaves it in the cloud (retainOnDelete)."""
+
+    urn: str
+    type: str
+    id: str
+    retained: bool
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+@dataclass(frozen=True)
 class StackRef:
     """One layer's stack in one environment, in the backend that holds that environment."""
 
@@ -77,7 +92,12 @@ class Engine(Protocol):
     ) -> Changes:
         """What an update would do; each resource it would change is passed to `on_step`."""
 
-    def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes: ...
+    def destroy(self, stack: StackRef, *, on_output: OnOutput, keep_protected: bool) -> Changes:
+        """Delete the stack's resources; with `keep_protected`, all but the protected ones and
+        what they depend on (`pulumi destroy --exclude-protected`)."""
+
+    def protected(self, stack: StackRef) -> list[Held]:
+        """The resources the stack's state marks protected ([] when it does not exist)."""
 
     def drift(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
         """Refresh in preview: what differs between the state and the live resources."""

@@ -32,6 +32,8 @@ class Plan:
     revision: str = ""
     # Steps after the last wave, numbered on from its stacks.
     then: tuple[str, ...] = ()
+    # A destroy leaves protected resources (and what they depend on) in place.
+    keep_protected: bool = False
 
     @property
     def stacks(self) -> tuple[StackRef, ...]:
@@ -58,6 +60,11 @@ class Plan:
         for extra in self.then:
             step += 1
             lines.append(f"    {step}. {extra}")
+        if self.keep_protected:
+            lines.append(
+                "  protected stateful resources are kept (the matrix's protect_stateful); "
+                "the run lists them and how to remove them deliberately"
+            )
         if self.note:
             lines.append(f"  {self.note}")
         return "\n".join(lines)
@@ -83,6 +90,7 @@ def build_plan(
     note: str = "",
     revision: str = "",
     then: tuple[str, ...] = (),
+    keep_protected: bool = False,
 ) -> Plan:
     groups = waves(layer_names)
     if action is Action.DESTROY:
@@ -96,6 +104,7 @@ def build_plan(
         note,
         revision,
         then,
+        keep_protected and action is Action.DESTROY,
     )
 
 

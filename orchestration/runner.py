@@ -106,7 +106,14 @@ def run_plan(
         with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
             futures = {
                 stack.layer.name: pool.submit(
-                    _run_step, plan.action, stack, engine, console, revision, blocked=blocked
+                    _run_step,
+                    plan.action,
+                    stack,
+                    engine,
+                    console,
+                    revision,
+                    blocked=blocked,
+                    keep_protected=plan.keep_protected,
                 )
                 for stack in runnable
             }
@@ -166,6 +173,7 @@ def _run_step(
     revision: str,
     *,
     blocked: Callable[[StackRef], str | None],
+    keep_protected: bool = False,
 ) -> StepResult:
     out = console.for_layer(stack.layer.name)
     reason = blocked(stack)
@@ -183,7 +191,7 @@ def _run_step(
         elif action is Action.PREVIEW:
             changes = engine.preview(stack, on_output=out, on_step=steps.append)
         elif action is Action.DESTROY:
-            changes = engine.destroy(stack, on_output=out)
+            changes = engine.destroy(stack, on_output=out, keep_protected=keep_protected)
         else:
             changes = engine.drift(stack, on_output=out)
     except EngineError as error:

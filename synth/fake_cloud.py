@@ -139,6 +139,10 @@ class FakeCloud(pulumi.runtime.Mocks):
             digest = hashlib.sha256(f"{self.region}/{args.typ}/{args.name}".encode()).hexdigest()
             return f"{prefix}-{digest[:17]}"
         inputs = args.inputs
+        if args.typ in ("aws:kinesis/stream:Stream", "aws:sqs/queue:Queue", "aws:kms/key:Key"):
+            # The provider identifies a stream by its ARN, a queue by its URL, a key by its id.
+            computed = self._computed(args)
+            return str(computed.get("url") or computed.get("keyId") or computed["arn"])
         return str(inputs.get("name") or inputs.get("bucket") or args.name)
 
     def _computed(self, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:

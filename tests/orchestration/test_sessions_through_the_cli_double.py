@@ -286,3 +286,35 @@ def test_a_preview_reports_each_resource_it_would_create_by_urn(checkout: Checko
     vpc = "urn:pulumi:dev::trading-network::aws:ec2/vpc:Vpc::network-vpc"
     assert steps[vpc]["op"] == "create" and steps[vpc]["type"] == "aws:ec2/vpc:Vpc"
     assert len(steps) == network["changes"]["create"]
+
+
+def test_destroying_production_keeps_its_stateful_resources_and_says_how_to_remove_them(
+    checkout: Checkout,
+) -> None:
+    assert checkout.run("deploy", "production", "--target", "aws").returncode == 0
+    destroy = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
+    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+    assert all("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
+    assert "kept: 7 protected stateful resource(s) of production" in destroy.stdout
+    data = "organization/trading-data/production"
+    assert f"{data}  analytics-table  aws:dynamodb/table:Table  id " in destroy.stdout
+    assert (
+        "aws dynamodb delete-table --table-name analytics-table-production-us-east-1"
+        in destroy.stdout
+    )
+    removals = [line.split(":")[0].strip() for line in destroy.stdout.splitlines()[-9:-2]]
+    assert removals[-2:] == ["network-key", "platform-key"], "the keys go last"
+    assert f"pulumi state unprotect --all --yes --stack {data}" in destroy.stdout
+    # A second run finds only protected resources left, destroys nothing, and says so again.
+    again = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
+    assert again.returncode == 0, again.stderr
+    assert "There were no unprotected resources to destroy" in again.stdout
+    assert "kept: 7 protected stateful resource(s)" in again.stdout
+
+
+def test_destroying_dev_removes_everything(checkout: Checkout) -> None:
+    assert checkout.run("deploy", "dev", "--target", "aws").returncode == 0
+    destroy = checkout.run("destroy", "dev", "--target", "aws")
+    assert destroy.returncode == 0, destroy.stderr
+    assert not any("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
+    assert "kept:" not in destroy.stdout

@@ -13,6 +13,7 @@ from orchestration.engine import (
     Changes,
     Deployment,
     EngineError,
+    Held,
     OnOutput,
     OnStep,
     StackRef,
@@ -43,6 +44,8 @@ class FakeEngine:
     histories: dict[str, list[Deployment]] = field(default_factory=dict)
     # Per layer, the steps a preview reports instead of three creates.
     would: dict[str, list[Step]] = field(default_factory=dict)
+    # Per layer, the resources its state marks protected once it is deployed.
+    held: dict[str, list[Held]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -88,9 +91,13 @@ class FakeEngine:
 
         return self._operate("preview", stack, on_output, would)
 
-    def destroy(self, stack: StackRef, *, on_output: OnOutput) -> Changes:
+    def destroy(self, stack: StackRef, *, on_output: OnOutput, keep_protected: bool) -> Changes:
         def apply() -> Changes:
-            self.stacks.pop(stack.name, None)
+            held = self.held.get(stack.layer.name) if stack.name in self.stacks else None
+            if held and not keep_protected:
+                raise EngineError(f"{stack.name}: resource {held[0].urn!r} cannot be deleted")
+            if not held:
+                self.stacks.pop(stack.name, None)  # protected resources keep the stack
             return {"delete": 3}
 
         return self._operate("destroy", stack, on_output, apply)
@@ -99,6 +106,9 @@ class FakeEngine:
         return self._operate(
             "drift", stack, on_output, lambda: self.drifted.get(stack.layer.name, {"same": 3})
         )
+
+    def protected(self, stack: StackRef) -> list[Held]:
+        return list(self.held.get(stack.layer.name, [])) if stack.name in self.stacks else []
 
     def history(self, stack: StackRef) -> list[Deployment]:
         return list(self.histories.get(stack.name, []))

@@ -90,3 +90,23 @@ def test_config_is_read_and_written_in_the_project_stack_file(
     assert stack.get_all_config()["aws:region"].value == "us-east-1"
     stack_file = checkout.path / "stacks" / "network" / "Pulumi.dev.yaml"
     assert "trading-network:az_count: '3'" in stack_file.read_text()
+
+
+def test_a_protected_resource_fails_a_destroy_unless_excluded_and_stays_in_the_export(
+    checkout: Checkout, tmp_path: Path
+) -> None:
+    stack = auto.Stack.create_or_select(
+        "organization/trading-network/production", _workspace(checkout, tmp_path / "state")
+    )
+    stack.up(color="never")
+    exported = stack.export_stack().deployment["resources"]
+    [key] = [r for r in exported if r.get("protect")]
+    assert key["type"] == "aws:kms/key:Key" and key["retainOnDelete"] is True
+    assert not any("protect" in r for r in exported if r is not key), "omitted when false"
+    with pytest.raises(auto.errors.CommandError, match="because it is protected"):
+        stack.destroy(color="never")
+    stack.destroy(color="never", exclude_protected=True)
+    left = stack.export_stack().deployment["resources"]
+    # The key and its parent component remain (TransitiveDependenciesOf); the VPC is gone.
+    assert {r["type"] for r in left} == {"aws:kms/key:Key", "trading:shared:EncryptionKey"}
+    assert stack.outputs(), "the stack resource keeps its outputs with what is left under it"

@@ -38,6 +38,14 @@ each behaviour comes from (pulumi/pulumi at v3.27x unless noted):
   engine events go to `--event-log` (gRPC `tcp://` for CLIs above 3.205, as the Automation API
   expects): a resourcePreEvent per resource (op create, same or delete by URN, pkg/engine/events.go),
   then a summaryEvent; `--config-file` replaces the stack's config file.
+- Protection: the program's registrations carry `protect` and `retainOnDelete` into the state.
+  A destroy meeting a protected resource fails with the engine's text ("cannot be deleted because
+  it is protected", pkg/resource/deploy/step.go deleteProtectedError), as does an update whose
+  program no longer registers one; `destroy --exclude-protected` keeps each protected resource and
+  what it depends on (parents, dependencies; destroy.go getProtectedExcludes), keeps the stack's
+  outputs with them, and prints the CLI's "There are still N protected resources" lines.
+- `stack export`: apitype.UntypedDeployment, resources as ResourceV3 with `protect` and
+  `retainOnDelete` omitted when false (sdk/go/common/apitype/core.go).
 
 Not modelled: real resource providers (the program runs under Pulumi's mock runtime with a small
 fake AWS: ids, ARNs, invokes), diffs between inputs (an update re-registering the same resources

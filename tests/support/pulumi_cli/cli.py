@@ -71,7 +71,14 @@ FLAGS: dict[str, dict[str, bool]] = {
     "up": {**_OPERATION, "--yes": False, "--skip-preview": False, "--plan": True},
     "preview": {**_OPERATION, "--json": False, "--save-plan": True},
     "refresh": {**_OPERATION, "--yes": False, "--skip-preview": False, "--preview-only": False},
-    "destroy": {**_OPERATION, "--yes": False, "--skip-preview": False, "--preview-only": False},
+    "destroy": {
+        **_OPERATION,
+        "--yes": False,
+        "--skip-preview": False,
+        "--preview-only": False,
+        "--exclude-protected": False,
+    },
+    "stack export": {"--stack": True, "--show-secrets": False, "--file": True},
 }
 SELF_MANAGED = ("file", "s3", "gs", "azblob")
 # gocloud's URL openers reject unknown query parameters (gocloud.dev/blob/s3blob, gcsblob).
@@ -409,6 +416,24 @@ class Cli:
         print(json.dumps(latest.get("outputs", {})))
         return 0
 
+    def cmd_stack_export(self, parsed: Parsed) -> int:
+        """apitype.UntypedDeployment; ResourceV3 omits `protect`/`retainOnDelete` when false."""
+        latest = self._stack(parsed).load()["checkpoint"]["latest"] or {}
+        resources = []
+        for r in latest.get("resources", []):
+            exported = {
+                key: r[key]
+                for key in ("urn", "custom", "id", "type", "parent", "dependencies")
+                if r.get(key) not in (None, "", [])
+            }
+            exported.update({key: True for key in ("protect", "retainOnDelete") if r.get(key)})
+            resources.append(exported)
+        manifest = {"time": time.strftime(_TIME, time.gmtime()), "magic": "", "version": _VERSION}
+        print(
+            json.dumps({"version": 3, "deployment": {"manifest": manifest, "resources": resources}})
+        )
+        return 0
+
     def cmd_stack_history(self, parsed: Parsed) -> int:
         stack = self._stack(parsed)
         stack.load()
@@ -506,10 +531,22 @@ class Cli:
                 self._check_policy_pack(Path(pack))
             before = (data["checkpoint"]["latest"] or {}).get("resources", [])
             steps: list[dict[str, str]] = []
+            kept: list[dict[str, Any]] = []
             if kind == "destroy":
-                resources: list[dict[str, Any]] = []
-                outputs: dict[str, Any] = {}
-                changes = {"delete": len(before)} if before else {}
+                kept = _kept(before, exclude_protected=parsed.has("--exclude-protected"))
+                if kept and len(kept) == len(before):
+                    print(
+                        "There were no unprotected resources to destroy. There are still "
+                        f"{len(kept)} protected resources associated with this stack."
+                    )
+                    return 0
+                resources: list[dict[str, Any]] = kept
+                # The stack resource, and its outputs, stay with anything protected under it.
+                outputs: dict[str, Any] = (
+                    (data["checkpoint"]["latest"] or {}).get("outputs", {}) if kept else {}
+                )
+                gone = len(before) - len(kept)
+                changes = {"delete": gone} if gone else {}
             elif kind == "refresh":
                 resources, outputs = before, (data["checkpoint"]["latest"] or {}).get("outputs", {})
                 drift = (
@@ -527,6 +564,10 @@ class Cli:
                 # A resource is its URN: type and name (a component and a resource may share a name).
                 old = {(r["type"], r["name"]) for r in before}
                 new = {(r["type"], r["name"]) for r in resources}
+                if write:
+                    _refuse_protected_deletes(
+                        [r for r in before if (r["type"], r["name"]) not in new]
+                    )
                 steps = _steps(stack.name, project["name"], before, resources)
                 changes = {
                     k: v
@@ -539,7 +580,8 @@ class Cli:
                 }
             self._send_events(parsed, changes, steps)
             if write:
-                latest = None if kind == "destroy" else {"resources": resources, "outputs": outputs}
+                gone_all = kind == "destroy" and not kept
+                latest = None if gone_all else {"resources": resources, "outputs": outputs}
                 data["checkpoint"]["latest"] = latest
                 stack.save(data)
                 now = time.strftime(_TIME, time.gmtime())
@@ -557,6 +599,11 @@ class Cli:
                     }
                 )
         print(f"{kind} of {stack.fqn}: {json.dumps(changes)}")
+        if kept:
+            print(
+                "All unprotected resources were destroyed. There are still "
+                f"{len(kept)} protected resources associated with this stack."
+            )
         return 0
 
     def _check_policy_pack(self, pack: Path) -> None:
@@ -657,19 +704,55 @@ class Cli:
             stub.StreamEvents(iter([events_pb2.EventRequest(event=json.dumps(e)) for e in events]))
 
 
+def _kept(resources: list[dict[str, Any]], *, exclude_protected: bool) -> list[dict[str, Any]]:
+    """What a destroy leaves: with --exclude-protected, each protected resource and everything it
+    depends on, parents and dependencies, transitively (destroy.go getProtectedExcludes over
+    graph.DependencyGraph.TransitiveDependenciesOf); without it, a protected resource fails the
+    destroy (step.go deleteProtectedError; the double then deletes nothing, where the engine may
+    already have deleted unprotected resources in parallel)."""
+    protected = [r for r in resources if r.get("protect")]
+    if not exclude_protected:
+        _refuse_protected_deletes(protected)
+        return []
+    by_urn = {r.get("urn"): r for r in resources}
+    keep: set[str] = set()
+    pending = [r["urn"] for r in protected]
+    while pending:
+        urn = pending.pop()
+        if urn in keep or urn not in by_urn:
+            continue  # the stack resource itself is not among the recorded registrations
+        keep.add(urn)
+        pending += [by_urn[urn].get("parent") or "", *by_urn[urn].get("dependencies", [])]
+    return [r for r in resources if r.get("urn") in keep]
+
+
+def _refuse_protected_deletes(deleted: list[dict[str, Any]]) -> None:
+    for r in deleted:
+        if r.get("protect"):
+            urn = r["urn"]
+            raise CliError(
+                f"resource {json.dumps(urn)} cannot be deleted\nbecause it is protected. To "
+                "unprotect the resource, either remove the `protect` flag from the resource in "
+                "your Pulumi program and run `pulumi up`, or use the command:\n"
+                f"`pulumi state unprotect '{urn}'`"
+            )
+
+
 def _steps(
     stack: str, project: str, before: list[dict[str, Any]], after: list[dict[str, Any]]
 ) -> list[dict[str, str]]:
     """Per-resource step metadata (sdk/go/common/apitype/events.go StepEventMetadata: op, urn,
     type, provider). Modelled by name only: create, same or delete; the double knows no provider
-    schema, so it never reports update or replace, and its URNs omit parent types."""
+    schema, so it never reports update or replace. URNs are the ones the program registered."""
     old = {(r["type"], r["name"]) for r in before}
     new = {(r["type"], r["name"]) for r in after}
     steps = []
     for resource, op in [
         (r, "same" if (r["type"], r["name"]) in old else "create") for r in after
     ] + [(r, "delete") for r in before if (r["type"], r["name"]) not in new]:
-        urn = f"urn:pulumi:{stack}::{project}::{resource['type']}::{resource['name']}"
+        urn = resource.get("urn") or (
+            f"urn:pulumi:{stack}::{project}::{resource['type']}::{resource['name']}"
+        )
         steps.append({"op": op, "urn": urn, "type": resource["type"], "provider": ""})
     return steps
 

@@ -36,6 +36,7 @@ class Cloud(fake_cloud.FakeCloud):  # type: ignore[misc,name-defined]
         super().__init__(region=region)
         self.references = references
         self.organization = organization
+        self.ids: dict[tuple[str, str], str | None] = {}
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -52,6 +53,7 @@ class Cloud(fake_cloud.FakeCloud):  # type: ignore[misc,name-defined]
             outputs = self.references[name]
             return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
         result: tuple[str | None, dict[str, Any]] = super().new_resource(args)
+        self.ids[(args.typ, args.name)] = result[0]
         return result
 
 
@@ -65,12 +67,16 @@ def main() -> int:
     cloud = Cloud(
         config.get("aws:region", "us-east-1"), request["references"], request["organization"]
     )
+    # The options the engine stores with each resource (protect, retainOnDelete, parent,
+    # dependencies) come from the registration requests, as the engine receives them.
+    monitor = fake_cloud.RecordingMonitor(cloud)
     pulumi.runtime.set_mocks(
         cloud,
         project=request["project"],
         stack=request["stack"],
         preview=False,
         organization=request["organization"],
+        monitor=monitor,
     )
     pulumi.runtime.set_all_config(config)
     root = runtime_settings.get_root_resource()
@@ -79,7 +85,25 @@ def main() -> int:
         name: _sync_await(pulumi.Output.from_input(value).future())
         for name, value in getattr(root, "outputs", {}).items()
     }
-    resources = [{"type": r.type, "name": r.name} for r in cloud.registrations]
+    resources = []
+    for r in cloud.registrations:
+        options = monitor.options.get((r.type, r.name))
+        if options is None:  # a read (StackReference: ReadResource), which the state keeps as is
+            resources.append({"type": r.type, "name": r.name})
+            continue
+        resources.append(
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": options.urn,
+                "custom": r.custom,
+                "id": cloud.ids.get((r.type, r.name)),
+                "parent": options.parent,
+                "dependencies": list(options.dependencies),
+                "protect": options.protect,
+                "retainOnDelete": options.retain_on_delete,
+            }
+        )
     print(json.dumps({"resources": resources, "outputs": outputs}, default=str))
     return 0
 
