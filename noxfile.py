@@ -84,6 +84,12 @@ def rollback(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def promote(session: nox.Session) -> None:
+    """Deploy to ENV the revision that passed smoke in FROM, gate by gate: -- FROM ENV [--dry-run]."""
+    _orchestrate(session, "promote")
+
+
+@nox.session(default=False)
 def smoke(session: nox.Session) -> None:
     """Invoke the deployed function with the test payload and check its writes: -- ENV."""
     _orchestrate(session, "smoke")

@@ -21,7 +21,8 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from orchestration import emulator, retained, targets
+from orchestration import emulator, records, retained, targets
+from orchestration import promote as promotion
 from orchestration import rollback as rollbacks
 from orchestration.affected import affected
 from orchestration.automation import AutomationEngine, find_cli, prepare_virtualenvs
@@ -70,6 +71,8 @@ class Runtime:
     clients_for: Callable[[Target], Callable[[str], Any]]
     # The S3 client of an s3:// state backend (its URL's options), for the environment lock.
     state_s3: Callable[[Mapping[str, str]], Any] = _state_s3
+    # promote's policy gate: the guardrails of a revision's checkout on an environment.
+    policy: Callable[[Path, str, Callable[[str], None]], None] = promotion.policy_gate
 
 
 def _real_engine(command: Any, target: Target, log: Callable[[str], None]) -> Engine:
@@ -98,8 +101,12 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="nox -s", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help_text: str, layers: bool = True) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_text: str, layers: bool = True, source: bool = False
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
+        if source:
+            sub.add_argument("source", metavar="FROM", help="the environment that passed")
         sub.add_argument("environment", metavar="ENV", help=" | ".join(ENVIRONMENTS))
         if layers:
             sub.add_argument(
@@ -168,7 +175,16 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--to", metavar="GIT_REF", help="default: the previous deployment's")
     back.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     back.add_argument("--confirm", metavar="ENV", help="required with --force-unlock")
-    for guarded in (deploy, back):
+    promote = command(
+        "promote",
+        "deploy to ENV the revision that passed smoke in FROM: policy, preview and guard, "
+        "confirm, deploy from a worktree, smoke",
+        layers=False,
+        source=True,
+    )
+    promote.add_argument("--dry-run", action="store_true", help="print each gate and its state")
+    promote.add_argument("--confirm", metavar="ENV", help="required to promote into production")
+    for guarded in (deploy, back, promote):
         guarded.add_argument(
             "--allow-replace",
             metavar="URN",
@@ -176,7 +192,7 @@ def parser() -> argparse.ArgumentParser:
             default=[],
             help="in a protected environment, let exactly these stateful resources be replaced",
         )
-    for locking in (deploy, destroy, back):
+    for locking in (deploy, destroy, back, promote):
         locking.add_argument(
             "--force-unlock",
             action="store_true",
@@ -460,7 +476,157 @@ def _outputs(run: Run) -> int:
 
 def _smoke(run: Run) -> int:
     engine, target = run.connect()
-    smoke(_merged_outputs(run, engine), run.runtime.clients_for(target), run.console.line)
+    _smoke_and_record(run, engine, target)
+    return 0
+
+
+def _smoke_and_record(run: Run, engine: Engine, target: Target) -> None:
+    """Smoke-test the environment and record the result for the revision it runs."""
+    state = records.deployed(engine, _stacks(run), run.environment)
+    try:
+        smoke(_merged_outputs(run, engine), run.runtime.clients_for(target), run.console.line)
+    except (PlatformError, BotoCoreError, ClientError) as error:
+        _record(run, state, passed=False, detail=str(error).splitlines()[0])
+        raise
+    _record(run, state, passed=True, detail="ok")
+
+
+def _record(run: Run, state: records.Deployed, *, passed: bool, detail: str) -> None:
+    revision = state.revision
+    if revision is None or not records.recordable(revision):
+        why = state.why_not_one() if revision is None else "it runs uncommitted changes"
+        run.console.line(f"smoke result not recorded ({why}): no promotion can rely on it")
+        return
+    record = records.SmokeRecord.now(run.environment, revision, passed, detail)
+    records.save(run.backend_url, run.runtime.state_s3, record)
+    run.console.line(f"recorded: {record.describe()}")
+
+
+def _stacks(run: Run) -> list[StackRef]:
+    return [run.stack_for[layer.name] for layer in deploy_order()]
+
+
+def _promote(run: Run) -> int:
+    """The gates of orchestration/promote.py, in order; the first that fails ends the run."""
+    source = run.args.source
+    promotion.check_direction(source, run.environment)
+    base = backend_base(run.args.backend, run.args.target)
+    source_url = backend_url(base, source)
+    engine, target = run.connect()
+    source_stacks = [
+        dataclasses.replace(stack, environment=source, backend_url=source_url)
+        for stack in _stacks(run)
+    ]
+    deployed = records.deployed(engine, source_stacks, source)
+    revision = deployed.revision
+    record = (
+        records.load(source_url, run.runtime.state_s3, revision)
+        if revision and records.recordable(revision)
+        else None
+    )
+    state = promotion.SourceState(deployed, record)
+    refusal = state.refusal()
+    confirmed = not run.profile.protected or run.args.confirm == run.environment
+    if run.dry_run:
+        run.console.line(
+            promotion.render(source, run.environment, state, _gate_states(run, state, confirmed))
+        )
+        if refusal:
+            raise PlatformError(f"refusing to promote: {refusal}")
+        return 0
+    if refusal:
+        raise PlatformError(f"refusing to promote: {refusal}")
+    assert revision is not None
+    with run.lock():
+        return _run_promotion(
+            run,
+            engine=engine,
+            target=target,
+            state=state,
+            revision=revision,
+            confirmed=confirmed,
+        )
+
+
+def _gate_states(run: Run, state: promotion.SourceState, confirmed: bool) -> list[str]:
+    refusal = state.refusal()
+    allowed = " ".join(run.args.allow_replace) or "none"
+    return [
+        f"REFUSED: {refusal}"
+        if refusal
+        else f"ok: {state.record.describe() if state.record else ''}",
+        f"pending: the guardrails on {run.environment}'s synth of this revision",
+        f"pending: preview {run.environment} from this revision; stateful replacements refused "
+        f"(allowed: {allowed})",
+        (
+            f"ok: --confirm {run.environment}"
+            if confirmed and run.profile.protected
+            else "not needed"
+            if confirmed
+            else f"MISSING: add --confirm {run.environment}"
+        ),
+        f"pending: every layer of {run.environment}, from a worktree of this revision",
+        f"pending: smoke {run.environment}, recording the result for this revision",
+    ]
+
+
+def _run_promotion(
+    run: Run,
+    *,
+    engine: Engine,
+    target: Target,
+    state: promotion.SourceState,
+    revision: str,
+    confirmed: bool,
+) -> int:
+    say = run.console.line
+    say(f"promote: {state.record.describe() if state.record else revision}")
+    with rollbacks.worktree(revision, "promote") as checkout:
+        say(f"gate 1/5 policy: {run.environment} as {revision[:12]} would deploy it")
+        run.runtime.policy(checkout, run.environment, say)
+        say("gate 1/5 policy: passed")
+        stacks = {
+            stack.layer.name: dataclasses.replace(
+                stack, work_dir=checkout / "stacks" / stack.layer.name
+            )
+            for stack in _stacks(run)
+        }
+        say("gate 2/5 preview + guard")
+        check_replacements(list(stacks.values()), engine, run.args.allow_replace, say, "promote")
+        say("gate 2/5 preview + guard: no stateful resource would be replaced unnamed")
+        if not confirmed:
+            raise PlatformError(
+                f"refusing to deploy {revision[:12]} to {run.environment}: policy and preview "
+                f"passed; add --confirm {run.environment} to proceed"
+            )
+        say(
+            f"gate 3/5 confirm: --confirm {run.environment}"
+            if run.profile.protected
+            else "gate 3/5 confirm: not needed"
+        )
+        say(f"gate 4/5 deploy: {revision[:12]} to {run.environment}, from its worktree")
+        plan = build_plan(
+            Action.DEPLOY,
+            run.environment,
+            tuple(stacks),
+            stacks,
+            target=run.target_description,
+            backend_url=run.backend_url,
+            revision=revision,
+        )
+        results = run_plan(plan, engine, run.console, revision)
+    say(summary(results))
+    if not all(result.ok for result in results):
+        run.record(results, 1, revision)
+        return 1
+    say(f"gate 5/5 smoke: {run.environment}")
+    try:
+        _smoke_and_record(run, engine, target)
+    except BaseException:
+        run.record(results, 1, revision)
+        raise
+    run.record(results, 0, revision)
+    say(f"promoted {revision[:12]} from {state.deployed.environment} to {run.environment}")
     return 0
 
 
@@ -472,6 +638,7 @@ COMMANDS: dict[str, Callable[[Run], int]] = {
     "rollback": _rollback,
     "outputs": _outputs,
     "smoke": _smoke,
+    "promote": _promote,
 }
 
 

@@ -77,6 +77,9 @@ class LockStore(Protocol):
     def create(self, body: str) -> bool:
         """Create the lock atomically; False when it already exists."""
 
+    def put(self, body: str) -> None:
+        """Write the object, replacing what is there (records beside the lock use this)."""
+
     def read(self) -> str | None: ...
 
     def delete(self) -> None: ...
@@ -99,6 +102,12 @@ class FileLock:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(body)
         return True
+
+    def put(self, body: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(body)
+        temporary.replace(self.path)  # whole or not at all (rename is atomic on POSIX)
 
     def read(self) -> str | None:
         try:
@@ -132,6 +141,9 @@ class S3Lock:
             raise
         return True
 
+    def put(self, body: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.key, Body=body.encode())
+
     def read(self) -> str | None:
         try:
             body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
@@ -143,14 +155,17 @@ class S3Lock:
         self.client.delete_object(Bucket=self.bucket, Key=self.key)
 
 
-def store_for(backend_url: str, s3_client: Callable[[Mapping[str, str]], Any]) -> LockStore | None:
-    """Where an environment's lock lives; None where this backend cannot hold one atomically."""
+def store_for(
+    backend_url: str, s3_client: Callable[[Mapping[str, str]], Any], name: str = LOCK_NAME
+) -> LockStore | None:
+    """Where an environment's lock (or another object `name` beside its stacks) lives; None
+    where this backend cannot hold one atomically."""
     parts = urlsplit(backend_url)
     if parts.scheme == "file":
-        return FileLock(Path(unquote(parts.path)) / LOCK_NAME)
+        return FileLock(Path(unquote(parts.path)) / name)
     if parts.scheme == "s3":
         options = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        key = f"{parts.path.strip('/')}/{LOCK_NAME}".lstrip("/")
+        key = f"{parts.path.strip('/')}/{name}".lstrip("/")
         return S3Lock(s3_client(options), parts.netloc, key)
     return None
 

@@ -62,9 +62,9 @@ def current_revision() -> str:
 
 
 @contextmanager
-def worktree(revision: str) -> Iterator[Path]:
+def worktree(revision: str, purpose: str = "rollback") -> Iterator[Path]:
     """A temporary, detached checkout of `revision`, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="trading-rollback-") as parent:
+    with tempfile.TemporaryDirectory(prefix=f"trading-{purpose}-") as parent:
         path = Path(parent) / "checkout"
         _git("worktree", "add", "--detach", str(path), revision)
         try:

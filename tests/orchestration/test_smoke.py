@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.smoke import smoke
 from shared.errors import PlatformError
-from tests.support.data_processor import Cloud, handler, in_process_cloud
+from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
 from tests.support.moto_aws import BUCKET, TABLE
 
 DEPLOYED = {
@@ -31,18 +31,8 @@ def cloud() -> Iterator[Cloud]:
         yield state
 
 
-class _InProcessLambda:
-    def __init__(self) -> None:
-        self.invoked: list[str] = []
-
-    def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803  boto3's names
-        self.invoked.append(FunctionName)
-        body = handler.handler(json.loads(Payload), None)
-        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}
-
-
 def test_smoke_passes_on_a_working_deployment_twice(cloud: Cloud) -> None:
-    function = _InProcessLambda()
+    function = InProcessLambda()
     clients = {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}
     lines: list[str] = []
     smoke(DEPLOYED, clients.__getitem__, lines.append)
@@ -54,7 +44,7 @@ def test_smoke_passes_on_a_working_deployment_twice(cloud: Cloud) -> None:
 
 
 def test_smoke_fails_when_the_trade_is_in_no_rollup(cloud: Cloud) -> None:
-    function = _InProcessLambda()
+    function = InProcessLambda()
     clients = {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}
     smoke(DEPLOYED, clients.__getitem__, lambda _line: None)
     for item in cloud.items():
@@ -65,7 +55,7 @@ def test_smoke_fails_when_the_trade_is_in_no_rollup(cloud: Cloud) -> None:
 
 
 def test_smoke_fails_when_the_record_is_missing(cloud: Cloud) -> None:
-    class Silent(_InProcessLambda):
+    class Silent(InProcessLambda):
         def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
             body = {"status": "ok", "counts": {"processed": 1, "duplicates": 0}}
             return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(body).encode())}

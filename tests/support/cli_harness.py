@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from orchestration import cli
@@ -26,6 +27,9 @@ class Harness:
     targets: list[Target]
     cli_checked: list[bool]
 
+    # promote's policy gate; None: the real one (the revision's own guardrails, in a subprocess).
+    policy: Callable[[Path, str, Callable[[str], None]], None] | None = None
+
     def runtime(self, clients: Callable[[str], Any] | None = None) -> cli.Runtime:
         def find_cli(install: bool, _log: Callable[[str], None]) -> object:
             self.cli_checked.append(install)
@@ -40,6 +44,7 @@ class Harness:
             engine_for=engine_for,
             start_local=lambda _log: "http://127.0.0.1:4566",
             clients_for=lambda _target: clients or (lambda service: None),
+            policy=self.policy or cli.REAL.policy,
         )
 
     def run(self, *argv: str, clients: Callable[[str], Any] | None = None) -> Run:

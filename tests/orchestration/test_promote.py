@@ -1,0 +1,281 @@
+"""Promotion: only a revision that passed smoke in the source goes on, gate by gate, from a
+worktree of that revision.
+
+In-process against the fake engine, with the function invoked in-process over moto's table and
+bucket, so smoke really passes or fails; the policy gate is the real one (the revision's own
+guardrails, in a subprocess) unless a test says otherwise. The same flow through the real
+Automation API and the Pulumi CLI double is in test_sessions_through_the_cli_double.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestration import records
+from orchestration.backend import backend_base, backend_url
+from orchestration.engine import Deployment, revision_message
+from orchestration.promote import policy_gate
+from shared.errors import PlatformError
+from shared.layers import LAYERS, REPO_ROOT
+from tests.orchestration.test_guard import REPLACE_TABLE
+from tests.support.cli_harness import Harness
+from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
+from tests.support.moto_aws import BUCKET, TABLE
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+HEAD = _git("rev-parse", "HEAD")
+# An earlier commit: what staging runs while the checkout has moved on.
+PASSED = _git("rev-parse", "HEAD~1")
+STAGING = [f"organization/{layer.project}/staging" for layer in LAYERS.values()]
+
+
+class _FailingLambda(InProcessLambda):
+    def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+        return {"FunctionError": "Unhandled", "Payload": io.BytesIO(b'{"errorMessage": "boom"}')}
+
+
+@pytest.fixture
+def cloud(harness: Harness) -> Iterator[Cloud]:
+    # Every environment's outputs name moto's table and bucket, where the smoke test looks.
+    for name, layer in LAYERS.items():
+        harness.engine.exports[name] = {key: f"{key}-value" for key in layer.exports}
+    harness.engine.exports["data"].update(dynamodb_table_name=TABLE, s3_bucket_name=BUCKET)
+    with in_process_cloud() as state:
+        yield state
+
+
+def _clients(cloud: Cloud, function: InProcessLambda) -> Callable[[str], Any]:
+    return {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}.__getitem__
+
+
+def _staging_at(harness: Harness, cloud: Cloud, revision: str, *, passes: bool = True) -> None:
+    """Staging deployed from `revision` on every layer, then smoke-tested (passing or not)."""
+    assert harness.run("deploy", "staging").code == 0
+    for stack in STAGING:
+        harness.engine.histories[stack] = [
+            Deployment(revision, revision_message("deploy", revision))
+        ]
+    function = InProcessLambda() if passes else _FailingLambda()
+    smoke = harness.run("smoke", "staging", clients=_clients(cloud, function))
+    assert smoke.code == (0 if passes else 1), smoke.err
+    verdict = "passed" if passes else "failed"
+    assert f"recorded: smoke of {revision[:12]} in staging {verdict}" in smoke.out
+
+
+def _production_ups(harness: Harness, since: int) -> list[Any]:
+    return harness.engine.operations("up")[since:]
+
+
+def test_promote_is_refused_when_the_staging_revision_did_not_pass_smoke(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED, passes=False)
+    before = len(harness.engine.operations("up"))
+    result = harness.run("promote", "staging", "production", "--confirm", "production")
+    assert result.code == 1
+    assert result.err.startswith(
+        f"error: refusing to promote: staging's revision {PASSED[:12]} did not pass: smoke of "
+    )
+    assert "failed (the function answered" in result.err
+    assert len(harness.engine.operations("up")) == before
+
+
+def test_promote_is_refused_when_staging_was_never_smoke_tested(
+    harness: Harness, cloud: Cloud
+) -> None:
+    assert harness.run("deploy", "staging").code == 0
+    for stack in STAGING:
+        harness.engine.histories[stack] = [Deployment(PASSED, revision_message("deploy", PASSED))]
+    result = harness.run("promote", "staging", "production", "--confirm", "production")
+    assert result.code == 1
+    assert "has no smoke result; run nox -s smoke -- staging" in result.err
+
+
+def test_promote_is_refused_when_stagings_layers_run_different_revisions(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    harness.engine.histories[STAGING[2]] = [Deployment(HEAD, revision_message("deploy", HEAD))]
+    result = harness.run("promote", "staging", "production", "--confirm", "production")
+    assert result.code == 1
+    assert "the layers of staging run different revisions" in result.err
+
+
+def test_promote_of_a_passed_revision_deploys_that_revision_not_head(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    before = len(harness.engine.operations("up"))
+    result = harness.run(
+        "promote",
+        "staging",
+        "production",
+        "--confirm",
+        "production",
+        clients=_clients(cloud, InProcessLambda()),
+    )
+    assert result.code == 0, result.out + result.err
+    ups = _production_ups(harness, before)
+    assert sorted(c.layer for c in ups[:2]) == ["data", "network"]  # one wave, then compute
+    assert ups[2].layer == "compute" and len(ups) == 3
+    assert {c.program_revision for c in ups} == {PASSED} != {HEAD}
+    for layer in LAYERS.values():
+        [latest, *_] = harness.engine.histories[f"organization/{layer.project}/production"]
+        assert latest.revision == PASSED
+    lines = result.out.splitlines()
+    order = [
+        next(i for i, line in enumerate(lines) if line.startswith(f"gate {n}/5"))
+        for n in range(1, 6)
+    ]
+    assert order == sorted(order), "policy, preview + guard, confirm, deploy, smoke"
+    assert f"recorded: smoke of {PASSED[:12]} in production passed" in result.out
+    production = backend_url(backend_base(None, "local"), "production")
+    record = records.load(production, lambda _options: None, PASSED)
+    assert record is not None and record.passed and record.environment == "production"
+
+
+def test_without_confirm_policy_and_preview_run_and_nothing_is_deployed(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    judged: list[tuple[Path, str]] = []
+    harness.policy = lambda checkout, env, _log: judged.append((checkout, env))
+    before = len(harness.engine.operations("up"))
+    result = harness.run("promote", "staging", "production")
+    assert result.code == 1
+    assert result.err == (
+        f"error: refusing to deploy {PASSED[:12]} to production: policy and preview passed; "
+        "add --confirm production to proceed\n"
+    )
+    assert [env for _checkout, env in judged] == ["production"]
+    assert "trading-promote-" in str(judged[0][0]), "judged in the revision's worktree"
+    assert len(harness.engine.operations("up")) == before
+
+
+def test_a_policy_failure_stops_promotion_before_the_preview(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+
+    def failing(_checkout: Path, _env: str, _log: Callable[[str], None]) -> None:
+        raise PlatformError("refusing to promote: the policy gate failed (guardrails): x")
+
+    harness.policy = failing
+    previews = len(harness.engine.operations("preview"))
+    result = harness.run("promote", "staging", "production", "--confirm", "production")
+    assert result.code == 1 and "the policy gate failed" in result.err
+    assert len(harness.engine.operations("preview")) == previews
+
+
+def test_a_preview_replacing_the_production_table_stops_promotion_unless_allowed(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    assert harness.run("deploy", "production").code == 0
+    harness.policy = lambda *_args: None
+    harness.engine.would["data"] = REPLACE_TABLE
+    refused = harness.run("promote", "staging", "production", "--confirm", "production")
+    assert refused.code == 1
+    assert "refusing to promote: it would replace or delete stateful resources" in refused.err
+    table = REPLACE_TABLE[0].urn
+    allowed = harness.run(
+        "promote",
+        "staging",
+        "production",
+        "--confirm",
+        "production",
+        "--allow-replace",
+        table,
+        clients=_clients(cloud, InProcessLambda()),
+    )
+    assert allowed.code == 0, allowed.err
+
+
+def test_dry_run_prints_each_gate_and_its_state_and_touches_nothing(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    calls = len(harness.engine.calls)
+    result = harness.run("promote", "staging", "production", "--dry-run")
+    assert result.code == 0, result.err
+    assert f"  revision: {PASSED}" in result.out
+    assert f"0. source passed    ok: smoke of {PASSED[:12]} in staging passed" in result.out
+    assert "3. confirm          MISSING: add --confirm production" in result.out
+    assert "4. deploy           pending: every layer of production" in result.out
+    assert len(harness.engine.calls) == calls, "reads only: no preview, no update"
+    confirmed = harness.run(
+        "promote", "staging", "production", "--dry-run", "--confirm", "production"
+    )
+    assert "3. confirm          ok: --confirm production" in confirmed.out
+
+
+def test_dry_run_of_a_refused_promotion_shows_why_and_fails(harness: Harness, cloud: Cloud) -> None:
+    _staging_at(harness, cloud, PASSED, passes=False)
+    result = harness.run("promote", "staging", "production", "--dry-run")
+    assert result.code == 1
+    assert "0. source passed    REFUSED: staging's revision" in result.out
+
+
+@pytest.mark.parametrize(("source", "target"), [("production", "staging"), ("dev", "dev")])
+def test_promotion_goes_forward_only(harness: Harness, source: str, target: str) -> None:
+    result = harness.run("promote", source, target, "--dry-run")
+    assert result.code == 1
+    assert result.err == (
+        f"error: promotion goes forward (dev -> staging -> production); not {source} -> {target}\n"
+    )
+
+
+def test_the_real_policy_gate_passes_this_revision_and_names_a_violation(tmp_path: Path) -> None:
+    lines: list[str] = []
+    policy_gate(REPO_ROOT, "production", lines.append)
+    assert lines[0].startswith("policy: python -m synth production")
+    # A copy whose matrix no longer protects production's stateful resources.
+    copy = tmp_path / "copy"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(copy), "HEAD"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        rules = copy / "guardrails" / "rules.py"
+        rules.write_text(
+            rules.read_text().replace(
+                "wanted = view.profile.protect_stateful",
+                "wanted = not view.profile.protect_stateful",
+            )
+        )
+        with pytest.raises(
+            PlatformError,
+            match=r"the policy gate failed \(guardrails\): production: stateful-protection: ",
+        ):
+            policy_gate(copy, "production", lines.append)
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(copy)], cwd=REPO_ROOT, check=False
+        )
+
+
+def test_records_round_trip_per_revision(tmp_path: Path) -> None:
+    url = (tmp_path / "state").as_uri()
+    record = records.SmokeRecord.now("staging", "a" * 40, True, "ok")
+    records.save(url, lambda _options: None, record)
+    assert records.load(url, lambda _options: None, "a" * 40) == record
+    assert records.load(url, lambda _options: None, "b" * 40) is None
+    stored = json.loads((tmp_path / "state" / records.RECORDS / f"{'a' * 40}.json").read_text())
+    assert stored["passed"] is True
+    with pytest.raises(PlatformError, match="file:// or s3:// backends"):
+        records.load("gs://bucket/x", lambda _options: None, "a" * 40)
