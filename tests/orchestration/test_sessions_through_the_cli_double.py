@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from orchestration import records
+from orchestration.backend import backend_url
 from orchestration.lock import LOCK_NAME
 from shared.outputs import DESCRIBED
 from tests.support import pulumi_cli
@@ -318,3 +320,49 @@ def test_destroying_dev_removes_everything(checkout: Checkout) -> None:
     assert destroy.returncode == 0, destroy.stderr
     assert not any("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
     assert "kept:" not in destroy.stdout
+
+
+def _record_staging_smoke(checkout: Checkout, revision: str, *, passed: bool) -> None:
+    # What `smoke staging` records (moto's Lambda runs no code, so it cannot pass here).
+    staging = backend_url((checkout.path / ".state" / "local").as_uri(), "staging")
+    record = records.SmokeRecord.now("staging", revision, passed, "ok" if passed else "boom")
+    records.save(staging, lambda _options: None, record)
+
+
+def test_promote_deploys_the_revision_staging_passed_from_a_worktree_not_head(
+    checkout: Checkout,
+) -> None:
+    passed = checkout.git("rev-parse", "HEAD")
+    assert checkout.run("deploy", "staging", "--target", "local").returncode == 0
+    _record_staging_smoke(checkout, passed, passed=True)
+    (checkout.path / "README.md").write_text("a newer revision, never in staging\n")
+    head = checkout.commit("a newer revision")
+    result = checkout.run("promote", "staging", "production", "--confirm", "production")
+    production_ups = [
+        argv for argv in _commands(checkout, "up") if "organization/trading-data/production" in argv
+    ]
+    assert production_ups, result.stdout + result.stderr
+    messages = [
+        argv[argv.index("--message") + 1]
+        for argv in _commands(checkout, "up")
+        if any(a.endswith("/production") for a in argv)
+    ]
+    assert messages == [f"trading-analytics deploy rev={passed}"] * 3 and head != passed
+    ran = [p for p in pulumi_cli.programs(checkout.double) if p["stack"].endswith("/production")]
+    assert ran and all("trading-promote-" in p["program"] for p in ran), "from the worktree"
+    assert "gate 1/5 policy: passed" in result.stdout
+    # The emulator runs no Lambda code: production's smoke fails, in one line, and is recorded.
+    assert result.returncode == 1 and result.stderr.startswith("error: ")
+    assert f"recorded: smoke of {passed[:12]} in production failed" in result.stdout
+    assert checkout.dirty() == []
+    assert "trading-promote-" not in checkout.git("worktree", "list")
+
+
+def test_promote_is_refused_when_staging_failed_smoke(checkout: Checkout) -> None:
+    revision = checkout.git("rev-parse", "HEAD")
+    assert checkout.run("deploy", "staging", "--target", "local").returncode == 0
+    _record_staging_smoke(checkout, revision, passed=False)
+    result = checkout.run("promote", "staging", "production", "--confirm", "production")
+    assert result.returncode == 1
+    assert f"refusing to promote: staging's revision {revision[:12]} did not pass" in result.stderr
+    assert not any(a.endswith("/production") for argv in _commands(checkout, "up") for a in argv)
