@@ -85,7 +85,7 @@ def rollback(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def promote(session: nox.Session) -> None:
-    """Deploy to ENV the revision that passed smoke in FROM, gate by gate: -- FROM ENV [--dry-run]."""
+    """Deploy to ENV the revision that passed smoke in FROM, gate by gate: -- FROM ENV."""
     _orchestrate(session, "promote")
 
 

@@ -296,7 +296,8 @@ class Run:
         )
 
     def connect(self) -> tuple[Engine, Target]:
-        """The engine and the target it acts on; dry runs never get here."""
+        """The engine and the target it acts on. Dry runs of deploy, destroy and rollback never
+        get here; promote's does, to read the source environment's history and smoke records."""
         # The CLI first: without one, fail in seconds and start nothing.
         command = self.runtime.find_cli(self.args.install_cli, self.console.line)
         if self.args.target == "aws":

@@ -91,7 +91,9 @@ def policy_gate(checkout: Path, environment: str, log: Callable[[str], None]) ->
     """The guardrails of the revision in `checkout`, on its own synth of `environment`.
 
     Run as `nox -s guardrails` runs them, in the checkout, with its code first on the path: the
-    rules are the revision's own, judged on what that revision would deploy.
+    rules are the revision's own, judged on what that revision would deploy. They run with this
+    environment's packages (the deploy gate builds a revision with other pins its own virtualenv,
+    orchestration/automation.py program_virtualenv; the rules need only pulumi and the SDKs).
     """
     env = {
         **os.environ,

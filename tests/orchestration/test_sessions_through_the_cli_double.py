@@ -285,7 +285,11 @@ def test_a_preview_reports_each_resource_it_would_create_by_urn(checkout: Checko
     [report] = sorted((checkout.path / "build" / "runs").glob("dev-*.json"))
     [network] = json.loads(report.read_text())["stacks"]
     steps = {step["urn"]: step for step in network["steps"]}
-    vpc = "urn:pulumi:dev::trading-network::aws:ec2/vpc:Vpc::network-vpc"
+    # The URN the program registered: the parent component's type qualifies the VPC's.
+    vpc = (
+        "urn:pulumi:dev::trading-network::trading:network:PrivateNetwork$aws:ec2/vpc:Vpc"
+        "::network-vpc"
+    )
     assert steps[vpc]["op"] == "create" and steps[vpc]["type"] == "aws:ec2/vpc:Vpc"
     assert len(steps) == network["changes"]["create"]
 
