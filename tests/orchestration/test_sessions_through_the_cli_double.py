@@ -370,3 +370,28 @@ def test_promote_is_refused_when_staging_failed_smoke(checkout: Checkout) -> Non
     assert result.returncode == 1
     assert f"refusing to promote: staging's revision {revision[:12]} did not pass" in result.stderr
     assert not any(a.endswith("/production") for argv in _commands(checkout, "up") for a in argv)
+
+
+def test_a_deploy_that_would_delete_the_production_table_stops_unless_allowed(
+    checkout: Checkout,
+) -> None:
+    assert checkout.run("deploy", "production", "--target", "aws").returncode == 0
+    # Renaming the table's Pulumi resource: the engine would delete the old one and create anew.
+    data = checkout.path / "shared" / "components" / "data.py"
+    data.write_text(data.read_text().replace('f"{name}-table"', 'f"{name}-tbl"'))
+    checkout.commit("rename the table resource")
+    refused = checkout.run("deploy", "production", "--target", "aws")
+    assert refused.returncode == 1
+    table = (
+        "urn:pulumi:production::trading-data::trading:data:AnalyticsTable"
+        "$aws:dynamodb/table:Table::analytics-table"
+    )
+    assert refused.stderr == (
+        "error: refusing to deploy: it would replace or delete stateful resources: "
+        f"{table} (delete); if that is intended, run again with --allow-replace {table}\n"
+    )
+    assert len(_commands(checkout, "up")) == 3, "nothing deployed after the first deploy"
+    # Allowed, the engine's own protection still stops the delete: the state protects it.
+    allowed = checkout.run("deploy", "production", "--target", "aws", "--allow-replace", table)
+    assert allowed.returncode == 1
+    assert "cannot be deleted" in allowed.stdout + allowed.stderr
