@@ -21,6 +21,8 @@ ROLE = "aws:iam/role:Role"
 KEY = "aws:kms/key:Key"
 STREAM = "aws:kinesis/stream:Stream"
 STREAM_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+TOPIC = "aws:sns/topic:Topic"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 IDENTITY_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
 # Every service principal a role of this platform may trust, and nothing else.
 TRUSTED_SERVICES = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
@@ -580,12 +582,13 @@ def kms_key_present_and_rotated(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "kms-key-policy",
-    "KMS: the key policy admits the account and CloudWatch Logs only",
+    "KMS: the key policy admits the account, CloudWatch Logs and CloudWatch alarms only",
     protects="who can decrypt trading data",
     checkov=("CKV_AWS_33",),
 )
 def kms_key_policy(view: StackView) -> Iterator[Finding]:
-    allowed_services = {f"logs.{view.region}.amazonaws.com"}
+    # CloudWatch publishes alarms to the topic the data key encrypts (shared/iam.py).
+    allowed_services = {f"logs.{view.region}.amazonaws.com", "cloudwatch.amazonaws.com"}
     for key in view.of(KEY):
         for statement in key.policy()["Statement"]:
             principal = statement.get("Principal")
@@ -603,7 +606,7 @@ def kms_key_policy(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "encryption-customer-key",
-    "Encryption: table, bucket, stream, queues, environment and every log group use a CMK",
+    "Encryption: table, bucket, stream, queues, alarm topic, environment and log groups use a CMK",
     protects="trading data at rest under the platform's own key",
     checkov=(
         "CKV_AWS_119",
@@ -623,6 +626,7 @@ def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
         FUNCTION: ("kmsKeyArn",),
         QUEUE: ("kmsMasterKeyId",),
         STREAM: ("kmsKeyId",),
+        TOPIC: ("kmsMasterKeyId",),
     }
     for resource in view.of(*fields):
         if not str(resource.get(*fields[resource.type]) or "").startswith("arn:"):
@@ -646,6 +650,23 @@ def encrypted_with_platform_key(view: StackView) -> Iterator[Finding]:
             d.get("sseAlgorithm") == "aws:kms" and d.get("kmsMasterKeyId") for d in defaults
         ):
             yield Finding(bucket.name, "must default to SSE-KMS with the platform's key")
+
+
+# ---- Alarms -----------------------------------------------------------------------------------
+
+
+@rule(
+    "alarms-notify",
+    "Alarms: every alarm notifies an SNS topic (production: someone is told)",
+    protects="failures noticed when they happen, not in the logs later",
+)
+def alarms_notify(view: StackView) -> Iterator[Finding]:
+    for alarm in view.of(ALARM):
+        actions = [str(a) for a in _as_list(alarm.get("alarmActions"))]
+        if not actions:
+            yield Finding(alarm.name, f"has no alarm action in {view.environment}")
+        elif not all(a.startswith("arn:") and ":sns:" in a for a in actions):
+            yield Finding(alarm.name, f"notifies {actions}, not an SNS topic")
 
 
 # ---- Logs, tags, names ----------------------------------------------------------------------

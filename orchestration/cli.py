@@ -644,7 +644,7 @@ COMMANDS: dict[str, Callable[[Run], int]] = {
 
 
 def _print_outputs(merged: dict[str, Any], as_json: bool, console: Console) -> None:
-    described = {key: merged.get(key) for key in outputs.DESCRIBED}
+    described = {key: merged.get(key) for key in outputs.SHOWN}
     if as_json:
         console.line(json.dumps(described, indent=2))
         return

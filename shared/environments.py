@@ -63,6 +63,60 @@ LAMBDA_ARCHITECTURE = "arm64"
 DEFAULT_REGION = "us-east-1"
 
 
+# CloudWatch periods the alarms may use (standard resolution: 60 s and its multiples).
+ALARM_PERIODS_SECONDS = (60, 300, 900, 3600)
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """When each alarm fires (shared/components/monitoring.py), per environment.
+
+    An alarm fires when its statistic reaches the threshold in `evaluation_periods` consecutive
+    periods of `period_seconds`; missing data (no traffic) is not breaching.
+    """
+
+    period_seconds: int
+    evaluation_periods: int
+    # The function: errors and throttles per period; its longest run against its timeout; its
+    # concurrent executions against its reservation.
+    function_errors: int
+    function_throttles: int
+    duration_percent_of_timeout: int
+    concurrency_percent_of_reserved: int
+    # Messages waiting in the dead-letter and failure queues (1: any at all).
+    failed_messages: int
+    # The ingestion stream's backlog: the age of the oldest record not yet read.
+    stream_iterator_age_seconds: int
+    # The table: throttled requests and system errors per period; consumed write capacity
+    # against the provisioned (alarmed only where the table is provisioned).
+    table_throttled_requests: int
+    table_system_errors: int
+    write_capacity_percent: int
+
+    def __post_init__(self) -> None:
+        if self.period_seconds not in ALARM_PERIODS_SECONDS:
+            allowed = ", ".join(str(p) for p in ALARM_PERIODS_SECONDS)
+            raise ConfigError("alarms.period_seconds", self.period_seconds, f"one of {allowed}")
+        validate_range("alarms.evaluation_periods", self.evaluation_periods, 1, 60)
+        for key in (
+            "function_errors",
+            "function_throttles",
+            "failed_messages",
+            "table_throttled_requests",
+            "table_system_errors",
+        ):
+            validate_range(f"alarms.{key}", getattr(self, key), 1, 1_000_000)
+        for key in (
+            "duration_percent_of_timeout",
+            "concurrency_percent_of_reserved",
+            "write_capacity_percent",
+        ):
+            validate_range(f"alarms.{key}", getattr(self, key), 1, 100)
+        validate_range(
+            "alarms.stream_iterator_age_seconds", self.stream_iterator_age_seconds, 1, 7 * 86400
+        )
+
+
 @dataclass(frozen=True)
 class EnvironmentProfile:
     """Everything that is sized per environment; stack config may override documented keys."""
@@ -103,6 +157,7 @@ class EnvironmentProfile:
     # the rest with the reason): late corrections within the age, producers' clock skew ahead.
     trade_max_age_hours: int
     trade_max_ahead_seconds: int
+    alarms: AlarmThresholds
     lambda_architecture: str = LAMBDA_ARCHITECTURE
 
     def __post_init__(self) -> None:
@@ -224,6 +279,20 @@ _PROFILES = (
         stream_max_record_age_seconds=3600,
         trade_max_age_hours=24 * 30,
         trade_max_ahead_seconds=300,
+        # Dev tells someone who is watching; it pages no one (no subscription by default).
+        alarms=AlarmThresholds(
+            period_seconds=300,
+            evaluation_periods=1,
+            function_errors=5,
+            function_throttles=5,
+            duration_percent_of_timeout=90,
+            concurrency_percent_of_reserved=100,
+            failed_messages=1,
+            stream_iterator_age_seconds=3600,
+            table_throttled_requests=10,
+            table_system_errors=1,
+            write_capacity_percent=90,
+        ),
     ),
     EnvironmentProfile(
         name="staging",
@@ -250,6 +319,19 @@ _PROFILES = (
         stream_max_record_age_seconds=3600,
         trade_max_age_hours=24 * 7,
         trade_max_ahead_seconds=300,
+        alarms=AlarmThresholds(
+            period_seconds=300,
+            evaluation_periods=1,
+            function_errors=1,
+            function_throttles=1,
+            duration_percent_of_timeout=80,
+            concurrency_percent_of_reserved=90,
+            failed_messages=1,
+            stream_iterator_age_seconds=600,
+            table_throttled_requests=5,
+            table_system_errors=1,
+            write_capacity_percent=80,
+        ),
     ),
     EnvironmentProfile(
         name="production",
@@ -276,6 +358,20 @@ _PROFILES = (
         stream_max_record_age_seconds=6 * 3600,
         trade_max_age_hours=24 * 7,
         trade_max_ahead_seconds=300,
+        # Minute periods, three in a row: fast enough to act on, not one blip.
+        alarms=AlarmThresholds(
+            period_seconds=60,
+            evaluation_periods=3,
+            function_errors=1,
+            function_throttles=1,
+            duration_percent_of_timeout=80,
+            concurrency_percent_of_reserved=80,
+            failed_messages=1,
+            stream_iterator_age_seconds=60,
+            table_throttled_requests=1,
+            table_system_errors=1,
+            write_capacity_percent=80,
+        ),
     ),
 )
 

@@ -101,6 +101,11 @@ KEY_LOGS_ACTIONS = (
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
 )
+# CloudWatch publishing an alarm to a topic encrypted with a customer-managed key: the key use
+# SNS makes on the publisher's behalf (SNS developer guide, "Enable compatibility between event
+# sources from AWS services and encrypted topics"), and the publish itself.
+KEY_ALARM_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+ALARM_PUBLISH_ACTIONS = ("sns:Publish",)
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 # The flow-logs service lists log groups before delivering; AWS authorises that on "*" only.
 FLOW_LOG_DISCOVERY_ACTIONS = ("logs:DescribeLogGroups",)
@@ -203,9 +208,26 @@ def trade_producer_policy(stream_arn: str, key_arn: str) -> PolicyDocument:
     )
 
 
-def key_policy(partition: str, account_id: str, region: str) -> PolicyDocument:
-    """Who may use the platform key: this account through IAM, and CloudWatch Logs for its
-    own log groups in this region. In a key policy "Resource": "*" means this key."""
+def key_policy(
+    partition: str, account_id: str, region: str, *, alarm_topics: bool = False
+) -> PolicyDocument:
+    """Who may use the platform key: this account through IAM, CloudWatch Logs for its own log
+    groups in this region, and (where the key encrypts the alarm topic) CloudWatch for this
+    account's alarms in this region. In a key policy "Resource": "*" means this key."""
+    alarms = (
+        [
+            {
+                "Sid": "CloudWatchAlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": sorted(KEY_ALARM_ACTIONS),
+                "Resource": "*",
+                "Condition": alarm_conditions(partition, account_id, region),
+            }
+        ]
+        if alarm_topics
+        else []
+    )
     return document(
         {
             "Sid": "AccountAdministersAndDelegatesToIam",
@@ -229,6 +251,32 @@ def key_policy(partition: str, account_id: str, region: str) -> PolicyDocument:
                 }
             },
         },
+        *alarms,
+    )
+
+
+def alarm_conditions(partition: str, account_id: str, region: str) -> dict[str, Any]:
+    """CloudWatch acting for this account's alarms in this region only (confused deputy)."""
+    return {
+        "StringEquals": {"aws:SourceAccount": account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"},
+    }
+
+
+def alarm_topic_policy(
+    topic_arn: str, partition: str, account_id: str, region: str
+) -> PolicyDocument:
+    """The alarm topic's resource policy: CloudWatch may publish this account's alarms to it.
+    The account's own principals publish or subscribe through IAM, as for any resource."""
+    return document(
+        {
+            "Sid": "CloudWatchAlarmsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": list(ALARM_PUBLISH_ACTIONS),
+            "Resource": topic_arn,
+            "Condition": alarm_conditions(partition, account_id, region),
+        }
     )
 
 

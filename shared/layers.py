@@ -58,6 +58,7 @@ DATA = Layer(
         outputs.TRADE_STREAM_SHARDS,
         outputs.FAILURE_QUEUE_ARN,
         outputs.FAILURE_QUEUE_URL,
+        outputs.ALARM_TOPIC_ARN,
     ),
     reads=MappingProxyType({}),
 )
@@ -70,6 +71,8 @@ COMPUTE = Layer(
         outputs.LAMBDA_FUNCTION_ARN,
         outputs.LAMBDA_ROLE_ARN,
         outputs.LOG_GROUP_NAME,
+        outputs.DASHBOARD_NAME,
+        outputs.DASHBOARD_URL,
     ),
     reads=MappingProxyType(
         {
@@ -80,9 +83,11 @@ COMPUTE = Layer(
                 outputs.S3_BUCKET_NAME,
                 outputs.S3_BUCKET_ARN,
                 outputs.KMS_KEY_ARN,
+                outputs.TRADE_STREAM_NAME,
                 outputs.TRADE_STREAM_ARN,
                 outputs.FAILURE_QUEUE_ARN,
                 outputs.FAILURE_QUEUE_URL,
+                outputs.ALARM_TOPIC_ARN,
             ),
         }
     ),
@@ -102,6 +107,8 @@ PATH_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shared/components/network.py", ("network",)),
     ("shared/components/data.py", ("data",)),
     ("shared/components/compute.py", ("compute",)),
+    # The alarm topic and the data layer's alarms; the function's alarms and the dashboard.
+    ("shared/components/monitoring.py", ("data", "compute")),
     ("shared/packaging.py", ("compute",)),
     ("functions/", ("compute",)),
     # Used by the network layer (its flow-log key) and the data layer (the platform key).

@@ -39,6 +39,9 @@ class NameKind(Enum):
     SQS_QUEUE = _Rule(1, 80, re.compile(r"^[A-Za-z0-9_-]+$"), "letters, digits, - and _")
     KINESIS_STREAM = _Rule(1, 128, re.compile(r"^[A-Za-z0-9_.-]+$"), "letters, digits and _.-")
     SECURITY_GROUP = _Rule(1, 255, re.compile(r"^[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]+$"), "ASCII")
+    SNS_TOPIC = _Rule(1, 256, re.compile(r"^[A-Za-z0-9_-]+$"), "letters, digits, - and _")
+    ALARM = _Rule(1, 255, re.compile(r"^[A-Za-z0-9_.-]+$"), "letters, digits and _.-")
+    DASHBOARD = _Rule(1, 255, re.compile(r"^[A-Za-z0-9_-]+$"), "letters, digits, - and _")
     TAG_VALUE = _Rule(1, 256, re.compile(r"^[\w .:/=+@-]+$"), "letters, digits and .:/=+@-")
 
 

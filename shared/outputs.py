@@ -23,12 +23,16 @@ TRADE_STREAM_ARN = "trade_stream_arn"
 TRADE_STREAM_SHARDS = "trade_stream_shards"
 FAILURE_QUEUE_ARN = "failure_queue_arn"
 FAILURE_QUEUE_URL = "failure_queue_url"
+# Where every alarm of the environment notifies (shared/components/monitoring.py).
+ALARM_TOPIC_ARN = "alarm_topic_arn"
 
 # compute
 LAMBDA_FUNCTION_NAME = "lambda_function_name"
 LAMBDA_FUNCTION_ARN = "lambda_function_arn"
 LAMBDA_ROLE_ARN = "lambda_role_arn"
 LOG_GROUP_NAME = "log_group_name"
+DASHBOARD_NAME = "dashboard_name"
+DASHBOARD_URL = "dashboard_url"
 
 # The seven outputs the platform description promises, in its order.
 DESCRIBED = (
@@ -40,3 +44,5 @@ DESCRIBED = (
     LOG_GROUP_NAME,
     ENVIRONMENT,
 )
+# What `nox -s outputs` shows: those seven, then where to look when something is wrong.
+SHOWN = (*DESCRIBED, ALARM_TOPIC_ARN, DASHBOARD_NAME, DASHBOARD_URL)

@@ -7,6 +7,8 @@ Pulumi runtime; `load_*` read the running stack's config and turn a ConfigError 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,14 +17,14 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from shared import environments as env
-from shared.environments import BillingMode, EnvironmentProfile
+from shared.environments import AlarmThresholds, BillingMode, EnvironmentProfile
 from shared.errors import ConfigError
 from shared.layers import COMPUTE, DATA, NETWORK, Layer
 from shared.naming import NameKind, Naming, check_name, tags
 
 # Documented per-project config keys (README "Configuration"); anything else is a typo.
 NETWORK_KEYS = ("vpc_cidr", "az_count", "log_retention_days")
-DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity")
+DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity", "alarm_emails")
 COMPUTE_KEYS = (
     "lambda_memory_mb",
     "lambda_timeout_seconds",
@@ -74,6 +76,10 @@ class DataSettings:
     stream_shards: int
     stream_retention_hours: int
     failure_queue_name: str
+    alarm_topic_name: str
+    # Email addresses subscribed to the alarm topic (each confirms by mail); none by default.
+    alarm_emails: tuple[str, ...]
+    alarms: AlarmThresholds
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ class ComputeSettings:
     stream: StreamMapping
     trade_max_age_hours: int
     trade_max_ahead_seconds: int
+    alarms: AlarmThresholds
+    dashboard_name: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,9 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
         stream_shards=p.stream_shards,
         stream_retention_hours=p.stream_retention_hours,
         failure_queue_name=ctx.naming.name("trade-failures", NameKind.SQS_QUEUE),
+        alarm_topic_name=ctx.naming.name("trading-alarms", NameKind.SNS_TOPIC),
+        alarm_emails=values.get("alarm_emails", (), _emails),
+        alarms=p.alarms,
     )
 
 
@@ -246,7 +257,30 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         ),
         trade_max_age_hours=p.trade_max_age_hours,
         trade_max_ahead_seconds=p.trade_max_ahead_seconds,
+        alarms=p.alarms,
+        dashboard_name=ctx.naming.name("trading-analytics", NameKind.DASHBOARD),
     )
+
+
+# Deliberately plain: one @, no spaces, a dot in the domain. SNS itself confirms the address.
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
+def _emails(key: str, raw: Any) -> tuple[str, ...]:
+    """A list (YAML/JSON) or a comma-separated string of email addresses."""
+    if isinstance(raw, str) and raw.strip().startswith("["):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ConfigError(key, raw, "a list of email addresses") from None
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    emails = tuple(str(item).strip() for item in items if str(item).strip())
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ConfigError(key, email, "email addresses such as oncall@example.com")
+    if len(set(emails)) != len(emails):
+        raise ConfigError(key, raw, "each email address once")
+    return emails
 
 
 def _organization(key: str, raw: Any) -> str:

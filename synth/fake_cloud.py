@@ -150,14 +150,20 @@ class FakeCloud(pulumi.runtime.Mocks):
         inputs, region, account = args.inputs, self.region, FAKE_ACCOUNT_ID
         name = inputs.get("name")
         typ = args.typ
+        arn_of = {
+            "aws:dynamodb/table:Table": f"arn:aws:dynamodb:{region}:{account}:table/{name}",
+            "aws:cloudwatch/logGroup:LogGroup": f"arn:aws:logs:{region}:{account}:log-group:{name}",
+            "aws:iam/role:Role": f"arn:aws:iam::{account}:role/{name}",
+            "aws:kinesis/stream:Stream": f"arn:aws:kinesis:{region}:{account}:stream/{name}",
+            "aws:sns/topic:Topic": f"arn:aws:sns:{region}:{account}:{name}",
+            "aws:cloudwatch/metricAlarm:MetricAlarm": (
+                f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
+            ),
+        }
+        if typ in arn_of:
+            return {"arn": arn_of[typ]}
         if typ == "aws:s3/bucket:Bucket":
             return {"arn": f"arn:aws:s3:::{inputs['bucket']}", "bucket": inputs["bucket"]}
-        if typ == "aws:dynamodb/table:Table":
-            return {"arn": f"arn:aws:dynamodb:{region}:{account}:table/{name}"}
-        if typ == "aws:cloudwatch/logGroup:LogGroup":
-            return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{name}"}
-        if typ == "aws:iam/role:Role":
-            return {"arn": f"arn:aws:iam::{account}:role/{name}"}
         if typ == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
             return {"arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST"}
@@ -169,8 +175,9 @@ class FakeCloud(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:sqs:{region}:{account}:{name}",
                 "url": f"https://sqs.{region}.amazonaws.com/{account}/{name}",
             }
-        if typ == "aws:kinesis/stream:Stream":
-            return {"arn": f"arn:aws:kinesis:{region}:{account}:stream/{name}"}
+        if typ == "aws:cloudwatch/dashboard:Dashboard":
+            dashboard = inputs["dashboardName"]
+            return {"dashboardArn": f"arn:aws:cloudwatch::{account}:dashboard/{dashboard}"}
         if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             digest = hashlib.sha256(f"{region}/{args.name}".encode()).hexdigest()
             return {"uuid": str(uuid.UUID(digest[:32]))}

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from trade_analytics import metrics
 from trade_analytics.archive import Archive
 from trade_analytics.config import Settings
 from trade_analytics.processor import Processor, deadline_from
@@ -63,7 +64,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         started,
         source="kinesis" if "batchItemFailures" in response else "invoke",
         status=response.get("status"),
-        counts=outcome.counts,
+        # At the top level: Embedded Metric Format reads metrics there (trade_analytics/metrics.py).
+        **outcome.counts,
         archive_objects=outcome.archive_objects,
         **({"error": outcome.error} if outcome.error else {}),
     )
@@ -71,7 +73,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _log(level: str, request_id: str | None, started: float, **fields: Any) -> None:
-    # One JSON line per invocation, never the trades themselves (they can be sensitive).
+    # One JSON line per invocation, never the trades themselves (they can be sensitive); its
+    # counts and duration are CloudWatch metrics too (EMF), with no call to CloudWatch.
     line = {
         "level": level,
         "message": "data-processor invocation",
@@ -80,4 +83,5 @@ def _log(level: str, request_id: str | None, started: float, **fields: Any) -> N
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
         **fields,
     }
+    line = metrics.embed(line, timestamp_ms=int(time.time() * 1000))
     sys.stdout.write(json.dumps(line, default=str) + "\n")

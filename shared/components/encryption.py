@@ -21,6 +21,8 @@ class EncryptionKeyArgs:
     # The key's name part (`alias/<purpose>-<env>-<region>`) and what it encrypts.
     purpose: str
     description: str
+    # Whether the key encrypts the alarm topic, so CloudWatch may use it to publish alarms.
+    alarm_topics: bool = False
 
 
 class EncryptionKey(pulumi.ComponentResource):
@@ -44,7 +46,14 @@ class EncryptionKey(pulumi.ComponentResource):
             description=f"{args.description}, {ctx.environment} ({ctx.region})",
             enable_key_rotation=True,
             deletion_window_in_days=DELETION_WINDOW_DAYS,
-            policy=iam.to_json(iam.key_policy(account.partition, account.account_id, ctx.region)),
+            policy=iam.to_json(
+                iam.key_policy(
+                    account.partition,
+                    account.account_id,
+                    ctx.region,
+                    alarm_topics=args.alarm_topics,
+                )
+            ),
             tags=ctx.tags,
             opts=stateful_options(ctx, self),
         )

@@ -4,6 +4,7 @@ import pulumi
 
 from shared import layers, outputs
 from shared.components.compute import DataProcessor, DataProcessorArgs
+from shared.components.monitoring import ProcessorMonitoring, ProcessorMonitoringArgs
 from shared.packaging import build_package
 from shared.references import Upstream
 from shared.settings import load_compute
@@ -30,8 +31,23 @@ processor = DataProcessor(
     ),
 )
 
+monitoring = ProcessorMonitoring(
+    "data-processor",
+    ProcessorMonitoringArgs(
+        settings=settings,
+        topic_arn=data.require(outputs.ALARM_TOPIC_ARN),
+        function_name=processor.function.name,
+        dead_letter_queue_name=processor.dead_letter_queue.name,
+        table_name=data.require(outputs.DYNAMODB_TABLE_NAME),
+        stream_name=data.require(outputs.TRADE_STREAM_NAME),
+        failure_queue_arn=data.require(outputs.FAILURE_QUEUE_ARN),
+    ),
+)
+
 pulumi.export(outputs.ENVIRONMENT, settings.context.environment)
 pulumi.export(outputs.LAMBDA_FUNCTION_NAME, processor.function.name)
 pulumi.export(outputs.LAMBDA_FUNCTION_ARN, processor.function.arn)
 pulumi.export(outputs.LAMBDA_ROLE_ARN, processor.role.arn)
 pulumi.export(outputs.LOG_GROUP_NAME, processor.log_group.name)
+pulumi.export(outputs.DASHBOARD_NAME, monitoring.dashboard.dashboard_name)
+pulumi.export(outputs.DASHBOARD_URL, monitoring.dashboard_url)

@@ -15,7 +15,7 @@ import yaml
 from orchestration import records
 from orchestration.backend import backend_url
 from orchestration.lock import LOCK_NAME
-from shared.outputs import DESCRIBED
+from shared.outputs import SHOWN
 from tests.support import pulumi_cli
 from tests.support.checkout import Checkout, make_checkout
 
@@ -40,7 +40,10 @@ def test_deploy_runs_every_layer_with_the_policy_pack_and_records_the_revision(
         assert argv[argv.index("--message") + 1] == f"trading-analytics deploy rev={revision}"
     printed = checkout.run("outputs", "dev", "--target", "aws", "--json").stdout
     outputs = json.loads(printed.split("\n", 1)[1])  # after the target line
-    assert set(outputs) == set(DESCRIBED) and all(outputs.values())
+    assert set(outputs) == set(SHOWN) and all(outputs.values())
+    assert outputs["dashboard_url"].startswith(
+        "https://us-east-1.console.aws.amazon.com/cloudwatch/"
+    )
     assert outputs["lambda_function_name"] == "data-processor-dev-us-east-1"
 
 

@@ -84,6 +84,9 @@ BREAKS: dict[str, Mutation] = {
         retainOnDelete=False
     ),
     "dynamodb-autoscaling": lambda d: drop(d, "aws:appautoscaling/target:Target"),
+    "alarms-notify": lambda d: resources(d, "aws:cloudwatch/metricAlarm:MetricAlarm")[0][
+        "inputs"
+    ].update(alarmActions=[]),
     "lambda-private-subnets": lambda d: inputs_of(d, "aws:lambda/function:Function").pop(
         "vpcConfig"
     ),

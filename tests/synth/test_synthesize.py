@@ -40,11 +40,15 @@ def test_components_and_references_are_listed(doc: Document) -> None:
     } <= types
 
 
+# Tag keys and CloudWatch dimension names are AWS's own spelling, not the provider's inputs.
+AWS_SPELLED = {"tags", "dimensions"}
+
+
 def test_inputs_use_engine_camel_case_names(doc: Document) -> None:
     def keys(value: object) -> list[str]:
         if isinstance(value, dict):
             return [k for k in value if not k.isupper() and ":" not in k and "/" not in k] + [
-                k for v in value.values() for k in keys(v)
+                k for name, v in value.items() if name not in AWS_SPELLED for k in keys(v)
             ]
         if isinstance(value, list):
             return [k for v in value for k in keys(v)]
@@ -53,7 +57,8 @@ def test_inputs_use_engine_camel_case_names(doc: Document) -> None:
     for entry in doc["layers"]:
         for resource in entry["resources"]:
             if resource["type"].startswith("aws:"):
-                for key in keys({k: v for k, v in resource["inputs"].items() if k != "tags"}):
+                kept = {k: v for k, v in resource["inputs"].items() if k not in AWS_SPELLED}
+                for key in keys(kept):
                     assert CAMEL.match(key), (resource["name"], key)
 
 

@@ -184,7 +184,7 @@ def test_one_json_log_line_without_trade_payloads(
     assert len(lines) == 1
     line = json.loads(lines[0])
     assert line["request_id"] == "req-log" and line["level"] == "INFO"
-    assert line["counts"]["processed"] == 1 and line["duration_ms"] >= 0
+    assert line["processed"] == 1 and line["duration_ms"] >= 0
     assert "SECRET-ID" not in lines[0] and "123456" not in lines[0] and "ZZZZ" not in lines[0]
 
 

@@ -19,14 +19,23 @@ def test_one_rotated_customer_managed_key_per_layer_and_environment(
     assert alias["name"] == f"alias/{purpose}-{environment}-us-east-1"
     statements = policy(one(doc, "aws:kms/key:Key", owner))["Statement"]
     principals = [s["Principal"] for s in statements]
+    # The data key also encrypts the alarm topic, so CloudWatch may use it to publish alarms.
+    alarms = [{"Service": "cloudwatch.amazonaws.com"}] if owner == "data" else []
     assert principals == [
         {"AWS": "arn:aws:iam::123456789012:root"},
         {"Service": "logs.us-east-1.amazonaws.com"},
+        *alarms,
     ]
     assert all("*" not in action for s in statements for action in s["Action"])
     assert statements[1]["Condition"]["StringLike"] == {
         "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"
     }
+    if alarms:
+        assert statements[2]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert statements[2]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"},
+        }
     assert not resources(doc, "aws:kms/key:Key", "compute")
 
 
