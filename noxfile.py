@@ -112,9 +112,13 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def guardrails(session: nox.Session) -> None:
     """Synthesize, then check every security rule offline: nox -s guardrails -- [ENV ...]."""
-    _install(session, "tools")
-    session.run("python", "-m", "synth", *session.posargs)
-    session.run("python", "-m", "guardrails", *session.posargs)
+    _guardrails(session)
+
+
+@nox.session(default=False)
+def policy(session: nox.Session) -> None:
+    """The guardrails under the name promotion's gate uses: nox -s policy -- [ENV ...]."""
+    _guardrails(session)
 
 
 @nox.session
@@ -172,6 +176,12 @@ def _orchestrate(session: nox.Session, command: str) -> None:
         session.error(f"which environment? nox -s {command} -- ENV (dev, staging or production)")
     _install(session, "tools", "local")
     session.run("python", "-m", "orchestration", command, *session.posargs)
+
+
+def _guardrails(session: nox.Session) -> None:
+    _install(session, "tools")
+    session.run("python", "-m", "synth", *session.posargs)
+    session.run("python", "-m", "guardrails", *session.posargs)
 
 
 def _checkov(session: nox.Session) -> str:

@@ -66,6 +66,10 @@ LAMBDA_REQUESTS_PER_MILLION = 0.20
 S3_PUTS_PER_THOUSAND = 0.005
 INTERFACE_ENDPOINT_AZ_HOUR = 0.01
 KMS_KEY_MONTH = 1.0
+# Standard-resolution alarms; an alarm over metric math pays for each metric it reads.
+CLOUDWATCH_ALARM_METRIC_MONTH = 0.10
+# Beyond the account's three free dashboards.
+CLOUDWATCH_DASHBOARD_MONTH = 3.0
 HOURS_PER_MONTH = 730
 
 
@@ -202,6 +206,12 @@ def _costs(
         * INTERFACE_ENDPOINT_AZ_HOUR
         * HOURS_PER_MONTH,
         "fixed: kms keys": len(_inputs(document, "aws:kms/key:Key")) * KMS_KEY_MONTH,
+        "fixed: cloudwatch alarms and dashboard": sum(
+            max(1, sum(1 for q in alarm.get("metricQueries") or [] if "metric" in q))
+            for alarm in _inputs(document, "aws:cloudwatch/metricAlarm:MetricAlarm")
+        )
+        * CLOUDWATCH_ALARM_METRIC_MONTH
+        + len(_inputs(document, "aws:cloudwatch/dashboard:Dashboard")) * CLOUDWATCH_DASHBOARD_MONTH,
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from shared.environments import LOG_RETENTION_DAYS, PROFILES
@@ -16,3 +18,19 @@ def test_unknown_environment_names_the_allowed_ones() -> None:
 
 def test_profiles_only_use_retentions_cloudwatch_accepts() -> None:
     assert all(p.log_retention_days in LOG_RETENTION_DAYS for p in PROFILES.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"period_seconds": 120}, "alarms.period_seconds"),
+        ({"evaluation_periods": 0}, "alarms.evaluation_periods"),
+        ({"duration_percent_of_timeout": 101}, "alarms.duration_percent_of_timeout"),
+        ({"failed_messages": 0}, "alarms.failed_messages"),
+    ],
+)
+def test_alarm_thresholds_outside_what_cloudwatch_takes_are_refused(
+    change: dict[str, int], key: str
+) -> None:
+    with pytest.raises(ConfigError, match=key):
+        dataclasses.replace(PROFILES["production"].alarms, **change)
