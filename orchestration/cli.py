@@ -529,14 +529,12 @@ def _promote(run: Run) -> int:
     refusal = state.refusal()
     confirmed = not run.profile.protected or run.args.confirm == run.environment
     if run.dry_run:
-        run.console.line(
-            promotion.render(source, run.environment, state, _gate_states(run, state, confirmed))
-        )
-        if refusal:
-            raise PlatformError(f"refusing to promote: {refusal}")
-        return 0
+        gates = _gate_states(run, state, refusal, confirmed)
+        run.console.line(promotion.render(source, run.environment, state, gates))
     if refusal:
         raise PlatformError(f"refusing to promote: {refusal}")
+    if run.dry_run:
+        return 0
     assert revision is not None
     with run.lock():
         return _run_promotion(
@@ -549,8 +547,9 @@ def _promote(run: Run) -> int:
         )
 
 
-def _gate_states(run: Run, state: promotion.SourceState, confirmed: bool) -> list[str]:
-    refusal = state.refusal()
+def _gate_states(
+    run: Run, state: promotion.SourceState, refusal: str | None, confirmed: bool
+) -> list[str]:
     allowed = " ".join(run.args.allow_replace) or "none"
     return [
         f"REFUSED: {refusal}"

@@ -75,10 +75,6 @@ def _staging_at(harness: Harness, cloud: Cloud, revision: str, *, passes: bool =
     assert f"recorded: smoke of {revision[:12]} in staging {verdict}" in smoke.out
 
 
-def _production_ups(harness: Harness, since: int) -> list[Any]:
-    return harness.engine.operations("up")[since:]
-
-
 def test_promote_is_refused_when_the_staging_revision_did_not_pass_smoke(
     harness: Harness, cloud: Cloud
 ) -> None:
@@ -128,7 +124,7 @@ def test_promote_of_a_passed_revision_deploys_that_revision_not_head(
         clients=_clients(cloud, InProcessLambda()),
     )
     assert result.code == 0, result.out + result.err
-    ups = _production_ups(harness, before)
+    ups = harness.engine.operations("up")[before:]
     assert sorted(c.layer for c in ups[:2]) == ["data", "network"]  # one wave, then compute
     assert ups[2].layer == "compute" and len(ups) == 3
     assert {c.program_revision for c in ups} == {PASSED} != {HEAD}
