@@ -49,6 +49,10 @@ class StackView:
     def of(self, *type_tokens: str) -> Iterator[Resource]:
         return (r for r in self.resources if r.type in type_tokens)
 
+    def has(self, *type_tokens: str) -> bool:
+        """Whether the stack holds a resource of any of the types (`of` is a lazy, truthy view)."""
+        return any(r.type in type_tokens for r in self.resources)
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -328,7 +328,7 @@ def lambda_dead_letter_queue(view: StackView) -> Iterator[Finding]:
 )
 def lambda_stream_mapping(view: StackView) -> Iterator[Finding]:
     """The event source mapping as the matrix sizes it, with every failure path closed."""
-    if view.layer == "compute" and view.of(FUNCTION) and not view.of(STREAM_MAPPING):
+    if view.layer == "compute" and view.has(FUNCTION) and not view.has(STREAM_MAPPING):
         yield Finding("compute", "the function must be mapped to the trade stream")
     p = view.profile
     expected = {
@@ -358,7 +358,7 @@ def lambda_stream_mapping(view: StackView) -> Iterator[Finding]:
     protects="ingest capacity the arithmetic counts on",
 )
 def kinesis_stream(view: StackView) -> Iterator[Finding]:
-    if view.layer == "data" and not view.of(STREAM):
+    if view.layer == "data" and not view.has(STREAM):
         yield Finding("data", "the data layer must own the trade stream")
     p = view.profile
     for stream in view.of(STREAM):

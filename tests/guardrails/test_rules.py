@@ -1,4 +1,4 @@
-"""Every rule passes on the synthesized stacks, and every rule can fail: a broken copy per rule."""
+"""Every rule passes on the synthesized stacks, and every rule can fail: broken copies per rule."""
 
 from __future__ import annotations
 
@@ -10,12 +10,42 @@ import pytest
 from guardrails.report import evaluate
 from guardrails.rules import RULES
 from shared import iam
-from tests.support.breaks import BREAKS, edit_policy, first_statement
+from tests.support.breaks import (
+    ALSO_FLAGGED,
+    BREAKS,
+    REMOVALS,
+    Mutation,
+    drop,
+    edit_policy,
+    first_statement,
+)
 from tests.support.documents import Document
 
 
+def _cases() -> list[Any]:
+    """Every break as a test case named "<rule id>/edit" or "<rule id>/removal"."""
+    cases = []
+    for kind, breaks in (("edit", BREAKS), ("removal", REMOVALS)):
+        for rule_id, mutate in sorted(breaks.items()):
+            name = f"{rule_id}/{kind}"
+            cases.append(pytest.param(rule_id, name, mutate, id=name))
+    return cases
+
+
+CASES = _cases()
+
+
+def _flagged(document: Document) -> set[str]:
+    return {rule for rule, found in evaluate(document).items() if found}
+
+
 def test_every_rule_has_a_deliberate_break() -> None:
-    assert set(BREAKS) == {rule.id for rule in RULES}
+    ids = {rule.id for rule in RULES}
+    assert set(BREAKS) == ids
+    assert set(REMOVALS) <= ids
+    # A misspelt key in ALSO_FLAGGED would otherwise excuse nothing, silently.
+    assert set(ALSO_FLAGGED) <= {case.id for case in CASES}
+    assert set().union(*ALSO_FLAGGED.values()) <= ids
 
 
 def test_every_rule_passes_on_every_environment(synthesized: dict[str, Document]) -> None:
@@ -24,15 +54,29 @@ def test_every_rule_passes_on_every_environment(synthesized: dict[str, Document]
         assert failing == {}, environment
 
 
-@pytest.mark.parametrize("rule_id", sorted(BREAKS))
+@pytest.mark.parametrize(("rule_id", "name", "mutate"), CASES)
 def test_each_rule_flags_its_break_and_only_it(
-    synthesized: dict[str, Document], rule_id: str
+    synthesized: dict[str, Document], rule_id: str, name: str, mutate: Mutation
 ) -> None:
     broken = copy.deepcopy(synthesized["production"])
-    BREAKS[rule_id](broken)
-    found = evaluate(broken)
-    assert found[rule_id], f"{rule_id} did not flag its break"
-    assert all(f.message for f in found[rule_id])
+    mutate(broken)
+    assert _flagged(broken) == {rule_id, *ALSO_FLAGGED.get(name, set())}
+
+
+def test_every_rule_a_missing_resource_trips_has_a_removal_break(
+    synthesized: dict[str, Document],
+) -> None:
+    """Dropping any one resource type from a layer trips only rules with a removal break."""
+    doc = synthesized["production"]
+    for entry in doc["layers"]:
+        for type_token in sorted({r["type"] for r in entry["resources"]}):
+            broken = copy.deepcopy(doc)
+            drop(broken, type_token, entry["layer"])
+            flagged = _flagged(broken)
+            proven = set(REMOVALS).union(
+                *(ALSO_FLAGGED.get(f"{rule}/removal", set()) for rule in flagged)
+            )
+            assert flagged <= proven, (entry["layer"], type_token)
 
 
 def test_the_function_role_may_trust_lambda_only(synthesized: dict[str, Document]) -> None:

@@ -1,4 +1,9 @@
-"""A deliberately broken copy of a synth document per guardrail rule: proof each rule can fail."""
+"""Deliberately broken copies of a synth document per guardrail rule: proof each rule can fail.
+
+BREAKS edits a value for every rule; REMOVALS drops the resource a rule requires, for every rule
+that requires one. Each break trips its own rule and no other, except as ALSO_FLAGGED declares
+(keyed by break name: "<rule id>/edit" or "<rule id>/removal").
+"""
 
 from __future__ import annotations
 
@@ -27,9 +32,10 @@ def edit_policy(
     inputs[key] = json.dumps(document)
 
 
-def drop(doc: Document, type_token: str) -> None:
+def drop(doc: Document, type_token: str, layer_name: str | None = None) -> None:
     for layer in doc["layers"]:
-        layer["resources"] = [r for r in layer["resources"] if r["type"] != type_token]
+        if layer_name in {None, layer["layer"]}:
+            layer["resources"] = [r for r in layer["resources"] if r["type"] != type_token]
 
 
 def add(doc: Document, layer_name: str, type_token: str, inputs: dict[str, Any]) -> None:
@@ -46,9 +52,10 @@ BREAKS: dict[str, Mutation] = {
     "s3-public-access-block": lambda d: inputs_of(
         d, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
     ).update(restrictPublicBuckets=False),
-    "s3-default-encryption": lambda d: drop(
+    # A configuration without a default rule.
+    "s3-default-encryption": lambda d: inputs_of(
         d, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-    ),
+    ).update(rules=[]),
     "s3-tls-only": lambda d: edit_policy(
         d,
         "aws:s3/bucketPolicy:BucketPolicy",
@@ -74,16 +81,20 @@ BREAKS: dict[str, Mutation] = {
     "dynamodb-pitr": lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(
         pointInTimeRecovery={"enabled": False}
     ),
-    "dynamodb-encryption": lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(
-        serverSideEncryption={"enabled": False}
-    ),
+    # Only the flag: dropping the key ARN as well would trip encryption-customer-key.
+    "dynamodb-encryption": lambda d: inputs_of(d, "aws:dynamodb/table:Table")[
+        "serverSideEncryption"
+    ].update(enabled=False),
     "dynamodb-deletion-protection": lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(
         deletionProtectionEnabled=False
     ),
     "stateful-protection": lambda d: resources(d, "aws:dynamodb/table:Table")[0]["options"].update(
         retainOnDelete=False
     ),
-    "dynamodb-autoscaling": lambda d: drop(d, "aws:appautoscaling/target:Target"),
+    # The read target scales an index, not the table.
+    "dynamodb-autoscaling": lambda d: inputs_of(d, "aws:appautoscaling/target:Target").update(
+        scalableDimension="dynamodb:index:ReadCapacityUnits"
+    ),
     "alarms-notify": lambda d: resources(d, "aws:cloudwatch/metricAlarm:MetricAlarm")[0][
         "inputs"
     ].update(alarmActions=[]),
@@ -109,7 +120,10 @@ BREAKS: dict[str, Mutation] = {
     "encryption-customer-key": lambda d: inputs_of(d, "aws:lambda/function:Function").pop(
         "kmsKeyArn"
     ),
-    "lambda-log-group": lambda d: drop(d, "aws:cloudwatch/logGroup:LogGroup"),
+    # The function logs to a group its stack does not create.
+    "lambda-log-group": lambda d: inputs_of(d, "aws:lambda/function:Function")[
+        "loggingConfig"
+    ].update(logGroup="/aws/lambda/data-processor"),
     # A mapping whose failed batches would be retried until the records expire.
     "lambda-stream-mapping": lambda d: inputs_of(
         d, "aws:lambda/eventSourceMapping:EventSourceMapping"
@@ -137,10 +151,16 @@ BREAKS: dict[str, Mutation] = {
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
     ),
+    # Tagged like the VPC, so that the gateway's existence is all that is wrong.
     "network-no-internet-path": lambda d: add(
-        d, "network", "aws:ec2/internetGateway:InternetGateway", {"vpcId": "vpc-1"}
+        d,
+        "network",
+        "aws:ec2/internetGateway:InternetGateway",
+        {"vpcId": "vpc-1", "tags": dict(inputs_of(d, "aws:ec2/vpc:Vpc")["tags"])},
     ),
-    "network-flow-logs": lambda d: drop(d, "aws:ec2/flowLog:FlowLog"),
+    "network-flow-logs": lambda d: inputs_of(d, "aws:ec2/flowLog:FlowLog").update(
+        trafficType="REJECT"
+    ),
     "network-default-sg-closed": lambda d: inputs_of(
         d, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
     ).update(ingress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]),
@@ -151,5 +171,42 @@ BREAKS: dict[str, Mutation] = {
         retentionInDays=365
     ),
     "tags-required": lambda d: inputs_of(d, "aws:ec2/vpc:Vpc")["tags"].pop("Layer"),
-    "names-convention": lambda d: inputs_of(d, "aws:dynamodb/table:Table").update(name="analytics"),
+    # The stream, not the table: the table's autoscaling targets name the table.
+    "names-convention": lambda d: inputs_of(d, "aws:kinesis/stream:Stream").update(name="trades"),
+}
+
+REMOVALS: dict[str, Mutation] = {
+    "s3-public-access-block": lambda d: drop(
+        d, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+    ),
+    "s3-default-encryption": lambda d: drop(
+        d, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ),
+    "s3-tls-only": lambda d: drop(d, "aws:s3/bucketPolicy:BucketPolicy"),
+    "s3-versioning-production": lambda d: drop(d, "aws:s3/bucketVersioning:BucketVersioning"),
+    "s3-acls-disabled": lambda d: drop(d, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"),
+    "s3-abort-incomplete-uploads": lambda d: drop(
+        d, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    ),
+    "dynamodb-autoscaling": lambda d: drop(d, "aws:appautoscaling/target:Target"),
+    "lambda-dead-letter-queue": lambda d: drop(d, "aws:sqs/queue:Queue", "compute"),
+    "lambda-stream-mapping": lambda d: drop(
+        d, "aws:lambda/eventSourceMapping:EventSourceMapping", "compute"
+    ),
+    "kinesis-stream": lambda d: drop(d, "aws:kinesis/stream:Stream", "data"),
+    "lambda-log-group": lambda d: drop(d, "aws:cloudwatch/logGroup:LogGroup", "compute"),
+    "kms-key": lambda d: drop(d, "aws:kms/key:Key"),
+    "network-flow-logs": lambda d: drop(d, "aws:ec2/flowLog:FlowLog"),
+    "network-default-sg-closed": lambda d: drop(
+        d, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+    ),
+}
+
+ALSO_FLAGGED: dict[str, set[str]] = {
+    # SSE-KMS with the platform's key is one kind of default encryption: an archive without any
+    # default encryption has no CMK default either.
+    "s3-default-encryption/edit": {"encryption-customer-key"},
+    "s3-default-encryption/removal": {"encryption-customer-key"},
+    # Likewise a dead-letter queue with no encryption has no CMK encryption.
+    "lambda-dead-letter-queue/edit": {"encryption-customer-key"},
 }
