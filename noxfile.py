@@ -16,17 +16,26 @@ CONSTRAINTS = ROOT / "constraints.txt"
 # checkov pins its dependencies below ours, so it gets a virtualenv and a lock of its own.
 CHECKOV_CONSTRAINTS = ROOT / "constraints-checkov.txt"
 CHECKOV_VENV = ROOT / ".nox" / "checkov"
+# The end-to-end tier: its own session, apart from the default test run (as Powertools does).
+E2E = ROOT / "tests" / "e2e"
 
-nox.options.sessions = ["tests", "lint", "guardrails", "scan"]
+nox.options.sessions = ["tests", "e2e", "lint", "guardrails", "scan"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the tests offline (Pulumi mocks, moto, fake engine): nox -s tests -- [PYTEST ARGS]."""
+    """Unit and functional tests, offline (mocks, moto, fake engine): -- [PYTEST ARGS]."""
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore", str(E2E), *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """End-to-end journeys through the Automation API and the CLI double: -- [PYTEST ARGS]."""
+    _install(session, "test")
+    session.run("pytest", str(E2E), *session.posargs)
 
 
 @nox.session
@@ -112,13 +121,9 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def guardrails(session: nox.Session) -> None:
     """Synthesize, then check every security rule offline: nox -s guardrails -- [ENV ...]."""
-    _guardrails(session)
-
-
-@nox.session(default=False)
-def policy(session: nox.Session) -> None:
-    """The guardrails under the name promotion's gate uses: nox -s policy -- [ENV ...]."""
-    _guardrails(session)
+    _install(session, "tools")
+    session.run("python", "-m", "synth", *session.posargs)
+    session.run("python", "-m", "guardrails", *session.posargs)
 
 
 @nox.session
@@ -172,16 +177,9 @@ def lock(session: nox.Session) -> None:
 
 
 def _orchestrate(session: nox.Session, command: str) -> None:
-    if not session.posargs or session.posargs[0].startswith("-"):
-        session.error(f"which environment? nox -s {command} -- ENV (dev, staging or production)")
+    # The CLI checks the arguments (ENV included) and prints the command's help on --help.
     _install(session, "tools", "local")
     session.run("python", "-m", "orchestration", command, *session.posargs)
-
-
-def _guardrails(session: nox.Session) -> None:
-    _install(session, "tools")
-    session.run("python", "-m", "synth", *session.posargs)
-    session.run("python", "-m", "guardrails", *session.posargs)
 
 
 def _checkov(session: nox.Session) -> str:

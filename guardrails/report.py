@@ -12,9 +12,8 @@ from typing import Any
 from guardrails.model import Finding, Rule, views
 from guardrails.rules import RULES
 from guardrails.waivers import WAIVERS
-from shared.environments import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS, environment_argument
 from shared.errors import PlatformError
-from synth.cli import environment_argument
 from synth.synthesize import SYNTH_DIR, synth_environment, write
 
 

@@ -27,10 +27,9 @@ from typing import Any
 from guardrails.report import load
 from guardrails.terraform import exported_resources, to_plan
 from guardrails.waivers import WAIVERS, Waiver, waiver_for
-from shared.environments import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS, environment_argument
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT
-from synth.cli import environment_argument
 
 SCAN_DIR = REPO_ROOT / "build" / "scan"
 OFFLINE = {

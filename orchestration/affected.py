@@ -1,21 +1,15 @@
-"""Which layers a change affects: `--affected [REF]` for deploy and preview, `nox -s affected`.
-
-The changed paths are git's: everything that differs between REF and the working tree
-(committed since REF, staged, or not yet staged) plus untracked files. REF defaults to the merge
-base with the default branch (origin's HEAD, else `main`), or HEAD~1 when that is HEAD itself
-(on the default branch). Paths map to layers through `shared.layers.PATH_LAYERS`; then every
-layer that reads an affected one is added ("reads data"), since its inputs may change.
-"""
+"""Which layers a change affects: `--affected [REF]` for deploy and preview, `nox -s affected`
+(the rules, the default REF and the cascade: docs/deploying.md)."""
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration import git
 from shared.errors import PlatformError
 from shared.layers import LAYERS, REPO_ROOT, layers_for_path, readers_of
 
@@ -49,45 +43,32 @@ class Selection:
         return "\n".join(lines)
 
 
-def _git(root: Path, *args: str) -> str:
-    try:
-        completed = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
-        )
-    except FileNotFoundError:
-        raise PlatformError("--affected needs git, which is not installed") from None
-    if completed.returncode != 0:
-        message = (completed.stderr.strip().splitlines() or ["failed"])[-1]
-        raise PlatformError(f"git {' '.join(args)}: {message}")
-    return completed.stdout
-
-
 def default_base(root: Path = REPO_ROOT) -> str:
     """The merge base with the default branch; HEAD~1 when HEAD is the default branch itself."""
-    current = _git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    current = git.output("rev-parse", "--abbrev-ref", "HEAD", root=root)
     for candidate in ("origin/HEAD", "main", "master"):
         try:
-            name = _git(root, "rev-parse", "--abbrev-ref", candidate).strip()
+            name = git.output("rev-parse", "--abbrev-ref", candidate, root=root)
         except PlatformError:
             continue
         if name.removeprefix("origin/") == current:
             break
-        return _git(root, "merge-base", "HEAD", candidate).strip()
+        return git.output("merge-base", "HEAD", candidate, root=root)
     try:
-        return _git(root, "rev-parse", "HEAD~1").strip()
+        return git.output("rev-parse", "HEAD~1", root=root)
     except PlatformError:
         raise PlatformError("no earlier commit to compare with; name one: --affected REF") from None
 
 
 def changed_paths(base: str, root: Path = REPO_ROOT) -> list[str]:
     try:
-        _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+        git.run("rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", root=root)
     except PlatformError:
         raise PlatformError(
             f"unknown git revision {base!r}; give a commit, branch or tag"
         ) from None
-    tracked = _git(root, "diff", "--name-only", base, "--").splitlines()
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard").splitlines()
+    tracked = git.run("diff", "--name-only", base, "--", root=root).stdout.splitlines()
+    untracked = git.run("ls-files", "--others", "--exclude-standard", root=root).stdout.splitlines()
     return sorted(set(tracked) | set(untracked))
 
 
@@ -109,13 +90,18 @@ def affected(ref: str | None = None, root: Path | None = None) -> Selection:
     root = root or REPO_ROOT
     base = ref or default_base(root)
     paths = changed_paths(base, root)
-    short = _git(root, "rev-parse", "--short", base).strip()
+    short = git.output("rev-parse", "--short", base, root=root)
     return select(paths, base if short == base else f"{base} ({short})" if ref else short)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nox -s affected --", description=__doc__)
-    parser.add_argument("ref", nargs="?", metavar="REF", help="default: see above")
+    parser.add_argument(
+        "ref",
+        nargs="?",
+        metavar="REF",
+        help="default: the merge base with the default branch, else HEAD~1",
+    )
     args = parser.parse_args(argv)
     try:
         print(affected(args.ref).render())

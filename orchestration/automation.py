@@ -38,6 +38,24 @@ TARGET_TAG = "trading-analytics:target"
 NOTHING_UNPROTECTED = "There were no unprotected resources to destroy"
 # `pulumi stack history` returns 10 entries unless paged (pkg/cmd/pulumi/stack/stack_history.go).
 HISTORY_PAGE = 50
+# `stack tag get` of a stack without our tag, or on a backend without tags (stack_tag.go).
+UNTAGGED = ("not found for stack", "does not support stack tags")
+
+
+class _Workspace(auto.LocalWorkspace):
+    """A LocalWorkspace that does not select a stack `stack tag get` has already selected.
+
+    Every command the Automation API runs for a stack names it with `--stack`, so the selection
+    itself is never relied on; skipping it saves one CLI invocation per stack and run.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.found: set[str] = set()
+
+    def select_stack(self, stack_name: str) -> None:
+        if stack_name not in self.found:
+            super().select_stack(stack_name)
 
 
 class AutomationEngine:
@@ -51,12 +69,14 @@ class AutomationEngine:
         *,
         programs: Path = PROGRAMS_DIR,
         virtualenv: Callable[[StackRef, OnOutput], Path] = program_virtualenv,
+        policy_pack: Path = POLICY_PACK,
     ) -> None:
         self.command = command
         self.target = target
         self.log = log
         self.programs = programs
         self.virtualenv = virtualenv
+        self.policy_pack = policy_pack
         # One handle per stack and program for the run, or the error that said it does not
         # exist. The runner's threads work on distinct stacks, so no two of them share a key.
         self._handles: dict[tuple[str, str, Path], Any] = {}
@@ -80,7 +100,12 @@ class AutomationEngine:
 
     def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes:
         result = self._run(
-            stack, "up", on_output, message=message, create=True, policy_packs=[str(POLICY_PACK)]
+            stack,
+            "up",
+            on_output,
+            message=message,
+            create=True,
+            policy_packs=[str(self.policy_pack)],
         )
         return dict(result.summary.resource_changes or {})
 
@@ -103,7 +128,7 @@ class AutomationEngine:
             "preview",
             on_output,
             create=True,
-            policy_packs=[str(POLICY_PACK)],
+            policy_packs=[str(self.policy_pack)],
             on_event=on_event,
         )
         return dict(result.change_summary or {})
@@ -180,7 +205,7 @@ class AutomationEngine:
         project = program_project(
             stack, self.target, self.virtualenv(stack, self.log), root=self.programs
         )
-        return auto.LocalWorkspace(
+        return _Workspace(
             work_dir=str(project), env_vars=self._env(stack), pulumi_command=self.command
         )
 
@@ -196,39 +221,42 @@ class AutomationEngine:
         return found
 
     def _select(self, stack: StackRef, create: bool) -> Any:
-        """A selected (or, with `create`, a new) stack, or the StackNotFoundError saying why not."""
+        """A selected (or, with `create`, a new) stack, or the StackNotFoundError saying why not.
+
+        The target tag is read first: `stack tag get --stack` requires the stack and selects it
+        (pkg/cmd/pulumi/stack/stack_tag.go, requireStack with setCurrent), so one call proves it
+        exists and which target made it, and `stack select` is skipped for it (_Workspace).
+        """
         with _cli_errors(stack):
             workspace = self._workspace(stack)
             try:
-                handle = auto.Stack.select(stack.name, workspace)
+                made_by: str | None = workspace.get_tag(stack.name, TARGET_TAG)
             except auto.errors.StackNotFoundError as missing:
                 if not create:
                     return _engine_error(stack, missing)
                 handle = auto.Stack.create(stack.name, workspace)
                 self._tag_target(stack, handle)
                 return handle
-        self._check_target(stack, handle)
-        return handle
+            except auto.errors.CommandError as error:
+                if not any(text in str(error) for text in UNTAGGED):
+                    raise
+                made_by = None  # made outside these sessions: nothing says which target
+            if made_by is not None and made_by != self.target.name:
+                raise EngineError(
+                    f"{stack.name} was created by a --target {made_by} run; this run is --target "
+                    f"{self.target.name}: use --target {made_by}, or another --backend"
+                )
+            workspace.found.add(stack.name)
+            return auto.Stack.select(stack.name, workspace)
 
     def _tag_target(self, stack: StackRef, handle: Any) -> None:
-        # Which target made it: a run against the other one is refused (_check_target).
+        # Which target made it: a run against the other one is refused (_select).
         try:
             handle.set_tag(TARGET_TAG, self.target.name)
         except auto.errors.CommandError as error:  # a backend without stack tags
             self.log(
                 f"{stack.name}: could not record its target ({_last_error_line(str(error))});"
                 " runs with the other target are not refused for it"
-            )
-
-    def _check_target(self, stack: StackRef, handle: Any) -> None:
-        try:
-            made_by = handle.get_tag(TARGET_TAG)
-        except auto.errors.CommandError:
-            return  # made outside these sessions: nothing says which target it belongs to
-        if made_by != self.target.name:
-            raise EngineError(
-                f"{stack.name} was created by a --target {made_by} run; this run is --target "
-                f"{self.target.name}: use --target {made_by}, or another --backend"
             )
 
     def _run(

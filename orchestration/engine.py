@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from shared.errors import PlatformError
 from shared.layers import Layer
-from shared.settings import DEFAULT_ORGANIZATION
+from shared.settings import DEFAULT_ORGANIZATION, stack_reference_name
 
 Changes = Mapping[str, int]  # operation ("create", "update", "same", ...) -> resource count
 OnOutput = Callable[[str], None]
@@ -57,7 +57,7 @@ class StackRef:
 
     @property
     def name(self) -> str:
-        return f"{self.organization}/{self.layer.project}/{self.environment}"
+        return stack_reference_name(self.organization, self.layer, self.environment)
 
     @property
     def program_dir(self) -> Path:
@@ -108,6 +108,14 @@ class Engine(Protocol):
 
 class EngineError(PlatformError):
     """The engine failed: one line naming the stack and the engine's own error text."""
+
+
+class StackNotFoundError(EngineError):
+    """The stack has never been created in its backend."""
+
+
+class ConcurrentUpdateError(EngineError):
+    """Another update holds the stack's lock."""
 
 
 def revision_message(action: str, revision: str) -> str:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from shared.environments import ENVIRONMENTS
+from shared.environments import environment_argument
 from shared.layers import REPO_ROOT, deploy_order
 
 README = REPO_ROOT / "README.md"
@@ -53,13 +53,9 @@ def render_readme(page: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nox -s graph --", description=__doc__)
-    parser.add_argument("environment", nargs="?", metavar="ENV")
+    parser.add_argument("environment", nargs="?", metavar="ENV", type=environment_argument)
     parser.add_argument("--readme", action="store_true", help="rewrite README.md's diagram")
     args = parser.parse_args(argv)
-    if args.environment is not None and args.environment not in ENVIRONMENTS:
-        parser.error(
-            f"unknown environment {args.environment!r}; expected one of {', '.join(ENVIRONMENTS)}"
-        )
     if args.readme:
         README.write_text(render_readme(README.read_text()))
         print("rewrote the layer diagram in README.md")

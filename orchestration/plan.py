@@ -172,3 +172,13 @@ def check_upstreams(plan: Plan, stack_for: dict[str, StackRef], engine: Engine) 
         reason = missing_upstream(stack, stack_for, engine, among=outside)
         if reason:
             raise PlatformError(f"cannot {plan.action.value} {stack.layer.name}: {reason}")
+
+
+def unmet_needs(layer: Layer, outputs: dict[str, object]) -> list[str]:
+    """What the layers reading `layer` need from it that its outputs no longer carry."""
+    return [
+        f"{dependent.name} needs {key!r}"
+        for dependent in dependents(layer)
+        for key in dependent.reads[layer.name]
+        if key not in outputs
+    ]

@@ -1,18 +1,7 @@
-"""Promotion: deploy to an environment exactly the revision that passed in the one before it.
+"""What promotion checks: the direction, the source's evidence, the revision's own guardrails.
 
-The gates, in order (each must pass before the next runs):
-
-0. source passed: every layer of the source environment was last deployed from one committed
-   revision R, and the smoke test recorded for R there passed (orchestration/records.py);
-1. policy: the guardrails on the target environment's synth of R (R's own code and rules);
-2. preview + guard: the target's stacks previewed from R; a stateful resource that would be
-   replaced or deleted stops the run unless `--allow-replace` names it (orchestration/guard.py);
-3. confirm: a protected target needs `--confirm <target>`;
-4. deploy: every layer of the target, from a worktree of R (never the current checkout);
-5. smoke: the target smoke-tested, and the result recorded for R there.
-
-Like CDK Pipelines' stages with pre/post steps, or Atlantis' apply requirements, but with the
-evidence (what ran where, and whether it passed) kept in each environment's own state backend.
+The gates themselves, in order, are declared in orchestration/commands/promote.py;
+docs/deploying.md explains them.
 """
 
 from __future__ import annotations
@@ -24,20 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.records import Deployed, SmokeRecord, recordable
-from shared.environments import ENVIRONMENTS
+from orchestration.smoke_records import Deployed, SmokeRecord, recordable
+from shared.environments import ENVIRONMENTS, check_environment
 from shared.errors import PlatformError
-
-GATES = ("source passed", "policy", "preview + guard", "confirm", "deploy", "smoke")
 
 
 def check_direction(source: str, target: str) -> None:
     """Promotion goes forward along the matrix's order, one or more steps."""
     for name in (source, target):
-        if name not in ENVIRONMENTS:
-            raise PlatformError(
-                f"unknown environment {name!r}; expected one of {', '.join(ENVIRONMENTS)}"
-            )
+        check_environment(name)
     if ENVIRONMENTS.index(source) >= ENVIRONMENTS.index(target):
         raise PlatformError(
             f"promotion goes forward ({' -> '.join(ENVIRONMENTS)}); not {source} -> {target}"
@@ -76,24 +60,13 @@ class SourceState:
         return None
 
 
-def render(source: str, target: str, state: SourceState, gate_states: list[str]) -> str:
-    revision = state.revision or "(none)"
-    lines = [f"promote {source} -> {target}", f"  revision: {revision}"]
-    width = max(len(gate) for gate in GATES)
-    lines += [
-        f"  {number}. {gate:<{width}}  {described}"
-        for number, (gate, described) in enumerate(zip(GATES, gate_states, strict=True))
-    ]
-    return "\n".join(lines)
-
-
-def policy_gate(checkout: Path, environment: str, log: Callable[[str], None]) -> None:
+def guardrails_gate(checkout: Path, environment: str, log: Callable[[str], None]) -> None:
     """The guardrails of the revision in `checkout`, on its own synth of `environment`.
 
     Run as `nox -s guardrails` runs them, in the checkout, with its code first on the path: the
     rules are the revision's own, judged on what that revision would deploy. They run with this
     environment's packages (the deploy gate builds a revision with other pins its own virtualenv,
-    orchestration/automation.py program_virtualenv; the rules need only pulumi and the SDKs).
+    orchestration/toolchain.py program_virtualenv; the rules need only pulumi and the SDKs).
     """
     env = {
         **os.environ,
@@ -102,7 +75,7 @@ def policy_gate(checkout: Path, environment: str, log: Callable[[str], None]) ->
         ),
     }
     for module in ("synth", "guardrails"):
-        log(f"policy: python -m {module} {environment} (in the revision's worktree) ...")
+        log(f"guardrails: python -m {module} {environment} (in the revision's worktree) ...")
         result = subprocess.run(
             [sys.executable, "-m", module, environment],
             cwd=checkout,
@@ -113,7 +86,7 @@ def policy_gate(checkout: Path, environment: str, log: Callable[[str], None]) ->
         )
         if result.returncode != 0:
             raise PlatformError(
-                f"refusing to promote: the policy gate failed ({module}): {_why(result)}"
+                f"refusing to promote: the guardrails gate failed ({module}): {_why(result)}"
             )
 
 

@@ -1,12 +1,5 @@
-"""The replacement guard: in a protected environment, no stateful resource is replaced or
-deleted by a deploy or a rollback unless the run names it.
-
-Before changing a protected environment (production, per the matrix's `protected`), each stack
-that exists is previewed, and the preview's steps (the engine's ResourcePreEvents) are checked:
-a step that replaces or deletes a stateful resource (its data would be lost or moved) stops the
-run, naming each resource by URN with the properties that force the replacement, unless
-`--allow-replace URN ...` names exactly it.
-"""
+"""The replacement guard: in a protected environment no stateful resource is replaced or
+deleted unless the run names it (`--allow-replace URN`); docs/deploying.md explains it."""
 
 from __future__ import annotations
 

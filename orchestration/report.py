@@ -1,22 +1,5 @@
-"""The machine-readable record of a run: build/runs/<env>-<UTC timestamp>.json (or --report).
-
-Written by deploy, preview, destroy, drift and rollback, whatever their outcome. The shape
-(JSON Schema: docs/run-report.schema.json, which the tests validate every report against):
-
-{"schema": "trading-analytics/run-report/1", "command": "deploy", "environment": "dev",
- "target": "...", "backend": "file:///.../trading-analytics/dev", "revision": "<git sha>",
- "started": "2026-11-26T19:45:00Z", "finished": "...", "exit_code": 0,
- "stacks": [{"layer": "network", "stack": "organization/trading-network/dev",
-             "action": "deploy", "result": "succeeded", "detail": "",
-             "duration_seconds": 12.3, "changes": {"create": 21},
-             "steps": [{"op": "replace", "urn": "urn:pulumi:dev::trading-network::...",
-                        "type": "aws:ec2/subnet:Subnet", "replace_keys": ["cidrBlock"]}]}, ...]}
-
-`result` is one of succeeded, failed, skipped, drifted, blocked; `changes` counts resources by
-operation (create, update, replace, delete, same) as the engine reports them; `steps` (previews
-only, else empty) lists each resource the preview would change, from the engine's
-ResourcePreEvents, with the properties that force a replacement for replace steps.
-"""
+"""The machine-readable record of a run: build/runs/<env>-<UTC time>.json (or --report), in the
+shape of docs/run-report.schema.json, which the tests validate every report against."""
 
 from __future__ import annotations
 
@@ -64,7 +47,7 @@ def report(info: RunInfo, results: Sequence[StepResult], exit_code: int) -> dict
                 "layer": r.layer,
                 "stack": r.stack,
                 "action": info.command,
-                "result": r.status,
+                "result": r.status.value,
                 "detail": r.detail,
                 "duration_seconds": round(r.seconds, 3),
                 "changes": {op: n for op, n in sorted(r.changes.items())},

@@ -1,10 +1,5 @@
-"""What a destroy leaves where the matrix protects stateful resources, and how to remove it.
-
-`destroy --exclude-protected` (what the runs use there) deletes everything else and leaves each
-protected resource, and what it depends on, in AWS and in its stack's state; `retainOnDelete`
-means that even a later destroy only forgets them. Taking the data away is a deliberate act,
-by hand, resource by resource: the commands below say how.
-"""
+"""What a destroy leaves where the matrix protects stateful resources, and how to remove each
+deliberately (docs/deploying.md, "Protecting production")."""
 
 from __future__ import annotations
 

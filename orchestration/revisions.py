@@ -1,17 +1,15 @@
-"""Rollback: pick the revision to return to, and run a layer's program from that revision."""
+"""Git revisions of deployments: the one to roll back to, the checkout's own, a worktree of one."""
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from orchestration import git
 from orchestration.engine import Deployment
-from orchestration.plan import dependents
 from shared.errors import PlatformError
-from shared.layers import REPO_ROOT, Layer
 
 # Marks a deployment made from a checkout with uncommitted changes.
 DIRTY = "-dirty"
@@ -48,16 +46,16 @@ def choose_revision(history: list[Deployment], stack: str) -> str:
 
 def resolve(ref: str) -> str:
     """A git ref as a full commit id, or a one-line error."""
-    result = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    result = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
     if result.returncode != 0:
         raise PlatformError(f"--to {ref!r} is not a commit in this repository")
     return result.stdout.strip()
 
 
 def current_revision() -> str:
-    result = _git("rev-parse", "HEAD", check=False)
+    result = git.run("rev-parse", "HEAD", check=False)
     revision = result.stdout.strip() if result.returncode == 0 else "unknown"
-    dirty = _git("status", "--porcelain", check=False).stdout.strip()
+    dirty = git.run("status", "--porcelain", check=False).stdout.strip()
     return f"{revision}{DIRTY}" if dirty else revision
 
 
@@ -66,27 +64,8 @@ def worktree(revision: str, purpose: str = "rollback") -> Iterator[Path]:
     """A temporary, detached checkout of `revision`, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix=f"trading-{purpose}-") as parent:
         path = Path(parent) / "checkout"
-        _git("worktree", "add", "--detach", str(path), revision)
+        git.run("worktree", "add", "--detach", str(path), revision)
         try:
             yield path
         finally:
-            _git("worktree", "remove", "--force", str(path), check=False)
-
-
-def unmet_needs(layer: Layer, outputs: dict[str, object]) -> list[str]:
-    """What the layers reading `layer` need from it that its outputs no longer carry."""
-    return [
-        f"{dependent.name} needs {key!r}"
-        for dependent in dependents(layer)
-        for key in dependent.reads[layer.name]
-        if key not in outputs
-    ]
-
-
-def _git(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        raise PlatformError(f"git {args[0]} failed: {result.stderr.strip().splitlines()[-1:]}")
-    return result
+            git.run("worktree", "remove", "--force", str(path), check=False)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Any, TextIO
 
@@ -14,11 +15,21 @@ from orchestration.engine import Changes, Engine, EngineError, StackRef, Step, r
 from orchestration.plan import Action, Plan, dependents
 
 
+class Status(str, Enum):
+    """What became of one stack in a run (the run report's `result`)."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DRIFTED = "drifted"
+    BLOCKED = "blocked"
+
+
 @dataclass
 class StepResult:
     layer: str
     stack: str
-    status: str  # succeeded | failed | skipped | drifted | blocked
+    status: Status
     seconds: float = 0.0
     changes: Changes = field(default_factory=dict)
     detail: str = ""
@@ -29,12 +40,12 @@ class StepResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "succeeded"
+        return self.status is Status.SUCCEEDED
 
     @property
     def unneeded(self) -> bool:
         """Skipped because nothing it reads changed: not a failure."""
-        return self.status == "skipped" and not self.stopped
+        return self.status is Status.SKIPPED and not self.stopped
 
 
 class Console:
@@ -88,7 +99,7 @@ def run_plan(
             name = stack.layer.name
             if stopped_by:
                 results[name] = StepResult(
-                    name, stack.name, "skipped", detail=f"{stopped_by} failed", stopped=True
+                    name, stack.name, Status.SKIPPED, detail=f"{stopped_by} failed", stopped=True
                 )
             elif name in cascade and not _reads_changed(
                 plan.action,
@@ -100,7 +111,7 @@ def run_plan(
                 engine=engine,
             ):
                 console.for_layer(name)(f"skipped: {UNCHANGED}")
-                results[name] = StepResult(name, stack.name, "skipped", detail=UNCHANGED)
+                results[name] = StepResult(name, stack.name, Status.SKIPPED, detail=UNCHANGED)
             else:
                 runnable.append(stack)
         with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
@@ -159,7 +170,7 @@ def _failed_neighbour(action: Action, stack: StackRef, results: dict[str, StepRe
         (
             n
             for n in neighbours
-            if n in results and (results[n].status == "failed" or results[n].stopped)
+            if n in results and (results[n].status is Status.FAILED or results[n].stopped)
         ),
         "",
     )
@@ -179,7 +190,7 @@ def _run_step(
     reason = blocked(stack)
     if reason:
         out(f"cannot {action.value}: {reason}")
-        return StepResult(stack.layer.name, stack.name, "blocked", detail=reason)
+        return StepResult(stack.layer.name, stack.name, Status.BLOCKED, detail=reason)
     out(f"{action.value} {stack.name} ...")
     started = time.monotonic()
     steps: list[Step] = []
@@ -197,11 +208,15 @@ def _run_step(
     except EngineError as error:
         out(f"failed: {error}")
         return StepResult(
-            stack.layer.name, stack.name, "failed", time.monotonic() - started, detail=str(error)
+            stack.layer.name,
+            stack.name,
+            Status.FAILED,
+            time.monotonic() - started,
+            detail=str(error),
         )
-    status = "succeeded"
+    status = Status.SUCCEEDED
     if action is Action.DRIFT and any(op != "same" and n for op, n in changes.items()):
-        status = "drifted"
+        status = Status.DRIFTED
     return StepResult(
         stack.layer.name, stack.name, status, time.monotonic() - started, changes, steps=steps
     )
@@ -212,5 +227,5 @@ def summary(results: list[StepResult]) -> str:
     for r in results:
         changes = ", ".join(f"{op} {n}" for op, n in sorted(r.changes.items()) if n) or "-"
         detail = f"  ({r.detail})" if r.detail and not r.ok else ""
-        lines.append(f"{r.layer:<9}{r.status:<11}{r.seconds:>8.1f}s  {changes}{detail}")
+        lines.append(f"{r.layer:<9}{r.status.value:<11}{r.seconds:>8.1f}s  {changes}{detail}")
     return "\n".join(lines)

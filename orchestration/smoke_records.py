@@ -1,22 +1,18 @@
-"""Smoke results, per environment and git revision, kept in the environment's state backend.
+"""The smoke-record store: one result per environment and git revision, beside its stacks.
 
-`smoke` writes one record per run, beside the environment's stacks (the backend that holds its
-state, file:// or s3://, as the environment lock), named by the revision every layer of the
-environment was deployed from; `promote` reads the source environment's record of the revision it
-would promote. Another machine's smoke run is therefore seen by anyone's promote.
+`smoke` writes, `promote` reads the source environment's record (docs/deploying.md, promotion).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 from orchestration.engine import Engine, StackRef
-from orchestration.lock import LockStore, store_for
-from orchestration.rollback import DIRTY
+from orchestration.revisions import DIRTY
+from orchestration.state_objects import StateObject, StateS3, object_at
 from shared.errors import PlatformError
 
 RECORDS = ".trading-analytics-smoke"
@@ -70,8 +66,8 @@ def deployed(engine: Engine, stacks: Sequence[StackRef], environment: str) -> De
     return Deployed(environment, revisions)
 
 
-def _store(backend_url: str, s3: Callable[[Mapping[str, str]], Any], revision: str) -> LockStore:
-    store = store_for(backend_url, s3, f"{RECORDS}/{revision}.json")
+def _store(backend_url: str, s3: StateS3, revision: str) -> StateObject:
+    store = object_at(backend_url, s3, f"{RECORDS}/{revision}.json")
     if store is None:
         raise PlatformError(
             f"smoke results are kept beside the state in file:// or s3:// backends; {backend_url} "
@@ -80,13 +76,11 @@ def _store(backend_url: str, s3: Callable[[Mapping[str, str]], Any], revision: s
     return store
 
 
-def save(backend_url: str, s3: Callable[[Mapping[str, str]], Any], record: SmokeRecord) -> None:
+def save(backend_url: str, s3: StateS3, record: SmokeRecord) -> None:
     _store(backend_url, s3, record.revision).put(json.dumps(asdict(record)))
 
 
-def load(
-    backend_url: str, s3: Callable[[Mapping[str, str]], Any], revision: str
-) -> SmokeRecord | None:
+def load(backend_url: str, s3: StateS3, revision: str) -> SmokeRecord | None:
     body = _store(backend_url, s3, revision).read()
     return SmokeRecord(**json.loads(body)) if body else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -385,3 +386,17 @@ def profile_for(environment: str) -> EnvironmentProfile:
         return PROFILES[environment]
     except KeyError:
         raise ConfigError("environment", environment, f"one of {', '.join(ENVIRONMENTS)}") from None
+
+
+def check_environment(environment: str) -> str:
+    """The name itself when the matrix has it; otherwise the one error every command gives."""
+    profile_for(environment)
+    return environment
+
+
+def environment_argument(value: str) -> str:
+    """argparse `type=` for an ENV argument: the same one-line error, as a usage error."""
+    try:
+        return check_environment(value)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

@@ -201,7 +201,12 @@ def data_processor_policy(
 
 
 def trade_producer_policy(stream_arn: str, key_arn: str) -> PolicyDocument:
-    """What a system putting trades on the stream needs (README, "Sending trades")."""
+    """What a system putting trades on the stream needs (README, "Sending trades").
+
+    No stack creates it yet, and it stays here on purpose: it is the other half of the stream's
+    and the key's grants (the same action sets as the function's), so a change to either is made
+    in this one module, and the stack that will give producers a role imports it from here.
+    """
     return document(
         allow("PutTrades", STREAM_WRITE_ACTIONS, [stream_arn]),
         allow("EncryptTrades", PRODUCER_KEY_ACTIONS, [key_arn]),

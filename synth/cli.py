@@ -8,18 +8,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.environments import ENVIRONMENTS, PROFILES
+from shared.environments import ENVIRONMENTS, environment_argument
 from shared.errors import PlatformError
 from synth.synthesize import repo_relative, synth_environment, write
-
-
-def environment_argument(value: str) -> str:
-    """argparse type for an ENV argument: a known environment, or a usage error naming them."""
-    if value not in PROFILES:
-        raise argparse.ArgumentTypeError(
-            f"unknown environment {value!r}; expected one of {', '.join(ENVIRONMENTS)}"
-        )
-    return value
 
 
 def _find(document: Mapping[str, Any], type_token: str) -> list[Mapping[str, Any]]:

@@ -1,14 +1,12 @@
-"""The orchestration CLI's harnesses: a fake engine in-process, or a checkout and the CLI double."""
+"""The orchestration CLI in-process, against the fake engine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestration import report
-from tests.support.checkout import Checkout, make_checkout
 from tests.support.cli_harness import Harness
 from tests.support.fake_engine import FakeEngine
 
@@ -20,11 +18,3 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Harness:
     # ... and its run reports in the test's directory, not the repo's build/.
     monkeypatch.setattr(report, "RUNS_DIR", tmp_path / "runs")
     return Harness(FakeEngine(), [], [])
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Iterator[Checkout]:
-    """A copy of the working tree whose sessions reach the Pulumi CLI double."""
-    made = make_checkout(tmp_path)
-    yield made
-    made.stop_emulator()

@@ -1,224 +1,198 @@
-"""The Automation API adapter: a missing Pulumi CLI is one clear line; the virtualenvs it fills."""
+"""The Automation API adapter, in-process, through the real Automation API and the CLI double:
+what it asks the CLI, how quietly, and the errors it makes of the CLI's answers."""
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-from importlib import metadata
+import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from pulumi import automation as auto
-from pulumi._version import version as sdk_version
-from pulumi.automation import _cmd as auto_cmd
 
 from orchestration import automation, targets
-from orchestration.engine import StackRef, revision_message
-from shared.errors import PlatformError
-from shared.layers import COMPUTE, DATA, LAYERS, NETWORK, REPO_ROOT
-from tests.support import pulumi_cli
-from tests.support.checkout import make_checkout
-from tests.support.processes import python
-
-
-def _path_without_pulumi() -> str:
-    entries = os.environ["PATH"].split(os.pathsep)
-    return os.pathsep.join(p for p in entries if not (Path(p) / "pulumi").exists())
-
-
-def test_missing_cli_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
-    with pytest.raises(PlatformError) as caught:
-        automation.find_cli(install=False)
-    assert str(caught.value) == (
-        "the Pulumi CLI was not found on PATH or in .pulumi/bin (and --no-install-cli was given);"
-        " install it by hand (see 'Download & install Pulumi' in the Pulumi docs: curl -fsSL "
-        "https://get.pulumi.com | sh) and put it on PATH"
-    )
-
-
-def test_install_cli_that_cannot_download_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The real installer, which downloads: the suite's loopback guard makes it fail here as
-    # it does on any machine without internet.
-    monkeypatch.setenv("PATH", _path_without_pulumi())
-    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
-    with pytest.raises(PlatformError, match=r"could not install the Pulumi CLI into \.pulumi/"):
-        automation.find_cli(install=True, log=lambda _line: None)
-
-
-def test_a_missing_cli_is_installed_into_dot_pulumi_saying_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The Automation API's own installer, with its download answered here: the install script it
-    # fetches is a stand-in that puts the CLI double where the real script puts the CLI.
-    source = pulumi_cli.install(tmp_path / "double")
-    calls = tmp_path / "install-args"
-
-    def download(url: str, path: str) -> None:
-        assert url == "https://get.pulumi.com/install.sh"
-        Path(path).write_text(
-            "#!/bin/sh\n"
-            f'echo "$@" > {calls}\n'
-            'while [ $# -gt 0 ]; do [ "$1" = --install-root ] && root=$2; shift; done\n'
-            f'mkdir -p "$root/bin" && cp {source} "$root/bin/pulumi"\n'
-        )
-
-    monkeypatch.setattr(auto_cmd, "_download_to_file", download)
-    monkeypatch.setenv("PATH", _path_without_pulumi())
-    monkeypatch.setattr(automation, "LOCAL_CLI_ROOT", tmp_path / ".pulumi")
-    said: list[str] = []
-    command = automation.find_cli(install=True, log=said.append)
-    assert command.command == str(tmp_path / ".pulumi" / "bin" / "pulumi")
-    assert str(command.version) == str(sdk_version)
-    assert said == [
-        f"the Pulumi CLI was not found; installing v{sdk_version} into .pulumi/ (once) ..."
-    ]
-    assert f"--install-root {tmp_path / '.pulumi'} --version {sdk_version}" in calls.read_text()
-    # Found there the next time, without installing again.
-    assert automation.find_cli(install=False).command == command.command
-
-
-def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
-    tmp_path: Path,
-) -> None:
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
-    state = REPO_ROOT / ".state" / "emulator.json"
-    before = state.exists()
-    result = python("-m", "orchestration", "deploy", "dev", "--no-install-cli", env=env)
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: the Pulumi CLI was not found")
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert result.stdout.startswith("target: local AWS emulator")
-    assert state.exists() == before, "nothing is started when nothing can run"
-
-
-def test_every_project_runs_in_a_virtualenv_the_sessions_prepare() -> None:
-    # The language hosts resolve `virtualenv` relative to the project's own directory.
-    prepared = {venv.path for venv in automation.VIRTUALENVS}
-    projects = [layer.directory / "Pulumi.yaml" for layer in LAYERS.values()]
-    projects.append(automation.POLICY_PACK / "PulumiPolicy.yaml")
-    for project in projects:
-        runtime = yaml.safe_load(project.read_text())["runtime"]
-        assert runtime["name"] == "python", project
-        assert (project.parent / runtime["options"]["virtualenv"]).resolve() in prepared, project
-
-
-def test_each_virtualenv_installs_what_its_code_needs_and_no_more() -> None:
-    # Read from the installed project's metadata: what pip installs for each requirement.
-    requires = metadata.requires("trading-analytics-platform") or []
-
-    def names(extra: str | None) -> set[str]:
-        marker = f'extra == "{extra}"'
-        return {
-            re.split(r"[<>=!~; \[]", r, maxsplit=1)[0].lower()
-            for r in requires
-            if (marker in r if extra else "extra ==" not in r)
-        }
-
-    stacks, pack = automation.VIRTUALENVS
-    # The stacks get pyproject's dependencies alone: no extra, so no tool dependency.
-    assert stacks.requirement == "."
-    assert names(None) == {"pulumi", "pulumi-aws"}
-    # The pack gets an extra that exists and brings pulumi-policy, which its code imports.
-    extra = re.fullmatch(r"\.\[([a-z-]+)\]", pack.requirement)
-    assert extra is not None
-    assert "pulumi-policy" in names(extra.group(1))
-    assert "pulumi_policy" in pack.probe and "guardrails.pack" in pack.probe
+from orchestration.engine import (
+    ConcurrentUpdateError,
+    EngineError,
+    StackNotFoundError,
+    Step,
+    revision_message,
+)
+from tests.support.adapter import Adapter, calls, flag, make_adapter, quiet
 
 
 @pytest.fixture
-def programs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(automation, "PROGRAMS_DIR", tmp_path)
-    return tmp_path
+def adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Adapter:
+    return make_adapter(tmp_path, monkeypatch)
 
 
-def test_the_generated_project_layers_the_target_over_the_tracked_stack_file(
-    programs: Path,
-) -> None:
-    tracked = DATA.directory / "Pulumi.dev.yaml"
-    before = tracked.read_bytes()
-    stack = StackRef(DATA, "dev", "file:///state/trading-analytics/dev")
-    project = automation.program_project(
-        stack, targets.local_target("http://127.0.0.1:1"), Path("/venv")
-    )
-    assert project.is_relative_to(programs)
-    settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
-    assert (project / settings["main"]).resolve() == DATA.directory
-    assert settings["runtime"]["options"]["virtualenv"] == "/venv"
-    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
-    assert config["aws:region"] == "us-east-1" and config["aws:s3UsePathStyle"] is True
-    assert tracked.read_bytes() == before, "the tracked stack file is never written"
+@pytest.fixture(scope="module")
+def deployed_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """network and data deployed once, through the double, for the tests that start there."""
+    with pytest.MonkeyPatch.context() as patch:
+        once = make_adapter(tmp_path_factory.mktemp("deployed"), patch)
+        _deploy(once, "network", "data")
+    return once.root / "state"
 
 
-def test_what_the_cli_wrote_into_the_stack_file_is_kept(programs: Path) -> None:
-    stack = StackRef(NETWORK, "dev", "file:///state/trading-analytics/dev")
-    project = automation.program_project(stack, targets.aws_target(), Path("/venv"))
-    stack_file = project / "Pulumi.dev.yaml"
-    stack_file.write_text(stack_file.read_text() + "encryptionsalt: v1:salt\n")  # stack init
-    again = automation.program_project(stack, targets.aws_target(), Path("/venv"))
-    assert yaml.safe_load((again / "Pulumi.dev.yaml").read_text())["encryptionsalt"] == "v1:salt"
-    other = StackRef(NETWORK, "dev", "s3://elsewhere/trading-analytics/dev")
-    elsewhere = automation.program_project(other, targets.aws_target(), Path("/venv"))
-    assert elsewhere != again, "each backend's stacks keep their own settings"
+@pytest.fixture
+def deployed(adapter: Adapter, deployed_state: Path) -> Adapter:
+    """An adapter whose state holds network and data (a copy: the test may change it)."""
+    shutil.copytree(deployed_state, adapter.root / "state")
+    return adapter
 
 
-def test_the_organization_of_the_run_is_the_one_compute_reads_from(programs: Path) -> None:
-    stack = StackRef(COMPUTE, "dev", "https://api.pulumi.com", "acme")
-    project = automation.program_project(stack, targets.aws_target(), Path("/venv"))
-    config = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]
-    assert config["trading-compute:upstream_org"] == "acme"
-    network = StackRef(NETWORK, "dev", "https://api.pulumi.com", "acme")
-    network_config = automation.program_project(network, targets.aws_target(), Path("/venv"))
-    assert "trading-network:upstream_org" not in (network_config / "Pulumi.dev.yaml").read_text()
+def _deploy(adapter: Adapter, *layers: str, **stack: str) -> None:
+    engine = adapter.engine()
+    for layer in layers:
+        engine.up(adapter.stack(layer, **stack), message="m", on_output=quiet)
 
 
-def test_a_rollback_reuses_the_virtualenv_only_when_the_pins_are_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    worktree = tmp_path / "checkout"
-    (worktree / "stacks" / "network").mkdir(parents=True)
-    for name in ("constraints.txt", "pyproject.toml"):
-        (worktree / name).write_bytes((REPO_ROOT / name).read_bytes())
-    stack = StackRef(NETWORK, "dev", "file:///s", work_dir=worktree / "stacks" / "network")
-    assert automation.program_virtualenv(stack, print) == automation.VIRTUALENVS[0].path
-    filled: list[Path] = []
-    monkeypatch.setattr(automation, "_fill", lambda venv, root, log: filled.append(venv.path))
-    (worktree / "constraints.txt").write_text("pulumi==3.0.0\n")  # an older revision's pins
-    assert automation.program_virtualenv(stack, print) == worktree / ".venv"
-    assert filled == [worktree / ".venv"]
-
-
-@pytest.mark.slow
 def test_history_is_read_newest_first_across_every_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    adapter: Adapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The adapter itself, in-process, on a checkout's program, through the CLI double.
-    checkout = make_checkout(tmp_path)
-    monkeypatch.setattr(automation, "PROGRAMS_DIR", tmp_path / "programs")
-    monkeypatch.setattr(
-        automation,
-        "VIRTUALENVS",
-        (automation.Virtualenv(checkout.path / ".venv", ".", ""), automation.VIRTUALENVS[1]),
-    )
-    monkeypatch.setattr(automation, "POLICY_PACK", checkout.path / "policy_pack")
-    monkeypatch.setattr(automation, "HISTORY_PAGE", 2)
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    engine = automation.AutomationEngine(
-        auto.PulumiCommand(root=str(checkout.double)), targets.aws_target(), lambda _line: None
-    )
-    state = tmp_path / "state"
-    stack = StackRef(NETWORK, "dev", state.as_uri(), work_dir=checkout.path / "stacks" / "network")
-    for revision in ("c1", "c2", "c3"):
-        engine.up(stack, message=revision_message("deploy", revision), on_output=lambda _l: None)
-    assert [d.revision for d in engine.history(stack)] == ["c3", "c2", "c1"]
-    pages = [
-        argv[argv.index("--page") + 1]
-        for argv in (call["argv"] for call in checkout.invocations())
-        if "history" in argv and argv[argv.index("--page-size") + 1] == "2"
+    monkeypatch.setattr(automation, "HISTORY_PAGE", 1)
+    engine = adapter.engine()
+    stack = adapter.stack("network")
+    for revision in ("c1", "c2"):
+        engine.up(stack, message=revision_message("deploy", revision), on_output=quiet)
+    assert [d.revision for d in engine.history(stack)] == ["c2", "c1"]
+    pages = [flag(argv, "--page") for argv in calls(adapter.invocations(), "history")]
+    assert pages[-3:] == ["1", "2", "3"], "every page, until one comes back short"
+
+
+def test_a_run_selects_each_stack_once_and_reads_outputs_without_asking_first(
+    deployed: Adapter,
+) -> None:
+    before = len(deployed.invocations())
+    engine = deployed.engine()
+    stack = deployed.stack("network")
+    assert engine.exists(stack)
+    assert engine.outputs(stack)["vpc_id"]
+    assert engine.outputs(stack)["vpc_id"]
+    made = deployed.invocations()[before:]
+    # One `stack tag get` finds the stack, checks its target and selects it (stack_tag.go).
+    assert len(calls(made, "get")) == 1, made
+    assert calls(made, "select") == [], "no separate select"
+    # Each outputs() is the Automation API's pair (plain, then --show-secrets).
+    assert len(calls(made, "output")) == 4
+
+
+def test_a_missing_stack_reads_as_no_outputs_and_is_asked_about_once(adapter: Adapter) -> None:
+    engine = adapter.engine()
+    stack = adapter.stack("data")
+    assert engine.outputs(stack) == {}
+    assert not engine.exists(stack)
+    assert engine.protected(stack) == []
+    with pytest.raises(StackNotFoundError, match="no stack named 'organization/trading-data/dev'"):
+        engine.history(stack)
+    assert len(calls(adapter.invocations(), "get")) == 1, "asked once, the answer kept"
+
+
+def test_a_held_stack_lock_is_a_concurrent_update_error(deployed: Adapter) -> None:
+    locks = deployed.root / "state" / "trading-analytics" / "dev" / ".pulumi" / "locks"
+    held = locks / "organization" / "trading-network" / "dev"
+    held.mkdir(parents=True, exist_ok=True)
+    (held / "other-run.json").write_text("{}")
+    with pytest.raises(ConcurrentUpdateError, match="another update of this stack is in progress"):
+        deployed.engine().up(deployed.stack("network"), message="m", on_output=quiet)
+
+
+def test_a_cli_failure_is_one_line_naming_the_stack(adapter: Adapter) -> None:
+    # gocloud rejects the unknown option: the CLI fails before any stack is read.
+    stack = adapter.stack("network", "s3://b/trading-analytics/dev?bogus=1")
+    with pytest.raises(EngineError) as caught:
+        adapter.engine().outputs(stack)
+    [line] = str(caught.value).splitlines()
+    assert line.startswith("organization/trading-network/dev: open bucket s3://b/")
+    assert "unknown query parameter 'bogus'" in line
+
+
+def test_a_stack_made_outside_these_sessions_is_used_unguarded(adapter: Adapter) -> None:
+    engine = adapter.engine()
+    stack = adapter.stack("network")
+    workspace = engine._workspace(stack)
+    workspace.create_stack(stack.name)  # `pulumi stack init` by hand: no target tag
+    engine.up(stack, message="m", on_output=quiet)
+    assert len(calls(adapter.invocations(), "up")) == 1
+
+
+def test_stacks_of_the_other_target_are_refused(deployed: Adapter) -> None:
+    local = deployed.engine(targets.local_target("http://127.0.0.1:1"))
+    with pytest.raises(
+        EngineError, match="created by a --target aws run; this run is --target local"
+    ):
+        local.preview(deployed.stack("network"), on_output=quiet)
+
+
+def test_a_backend_without_stack_tags_still_deploys_saying_what_is_not_guarded(
+    adapter: Adapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_DOUBLE_NO_TAGS", "1")
+    _deploy(adapter, "network")
+    assert adapter.log == [
+        "organization/trading-network/dev: could not record its target (stack tags are not "
+        "supported by this backend); runs with the other target are not refused for it"
     ]
-    assert pages == ["1", "2"]
+
+
+def test_a_file_backend_with_a_space_in_its_path_is_created_decoded(adapter: Adapter) -> None:
+    spaced = adapter.root / "my state"
+    _deploy(adapter, "network", backend=f"{spaced.as_uri()}/trading-analytics/dev")
+    assert (spaced / "trading-analytics" / "dev" / ".pulumi").is_dir()
+    assert not list(adapter.root.rglob("*%20*")), "no percent-encoded directory"
+
+
+def test_pulumi_cloud_takes_the_organization_and_the_base_url_as_given(
+    adapter: Adapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "pul-test")
+    cloud = {"backend": "https://api.pulumi.com", "org": "acme"}
+    engine = adapter.engine()
+    for layer in ("network", "data", "compute"):
+        # compute's StackReferences read acme/..., or its up would fail here.
+        engine.up(adapter.stack(layer, **cloud), message="m", on_output=quiet)
+    ups = calls(adapter.invocations(), "up")
+    assert {flag(argv, "--stack") for argv in ups} == {
+        f"acme/trading-{layer}/dev" for layer in ("network", "data", "compute")
+    }
+    assert engine.outputs(adapter.stack("compute", **cloud))["lambda_function_name"]
+
+
+def test_every_update_and_preview_runs_the_policy_pack(adapter: Adapter) -> None:
+    engine = adapter.engine()
+    engine.up(adapter.stack("network"), message="trading-analytics deploy rev=r1", on_output=quiet)
+    engine.preview(adapter.stack("network"), on_output=quiet)
+    for verb in ("up", "preview"):
+        [argv] = calls(adapter.invocations(), verb)
+        assert flag(argv, "--policy-pack") == str(adapter.root / "policy_pack")
+    [up] = calls(adapter.invocations(), "up")
+    assert flag(up, "--message") == "trading-analytics deploy rev=r1"
+
+
+def test_a_preview_reports_each_resource_it_would_create_by_urn(adapter: Adapter) -> None:
+    steps: list[Step] = []
+    changes = adapter.engine().preview(
+        adapter.stack("network"), on_output=quiet, on_step=steps.append
+    )
+    by_urn = {step.urn: step for step in steps}
+    # The URN the program registered: the parent component's type qualifies the VPC's.
+    vpc = (
+        "urn:pulumi:dev::trading-network::trading:network:PrivateNetwork$aws:ec2/vpc:Vpc"
+        "::network-vpc"
+    )
+    assert by_urn[vpc].op == "create" and by_urn[vpc].type == "aws:ec2/vpc:Vpc"
+    assert len(by_urn) == changes["create"]
+
+
+def test_drift_names_what_changed_outside_pulumi(deployed: Adapter) -> None:
+    engine = deployed.engine()
+    assert set(engine.drift(deployed.stack("data"), on_output=quiet)) == {"same"}
+    (deployed.double / "drift").write_text("analytics-table\n")  # changed outside Pulumi
+    assert engine.drift(deployed.stack("data"), on_output=quiet).get("update") == 1
+
+
+def test_only_a_protected_destroy_excludes_protected_resources(deployed: Adapter) -> None:
+    engine = deployed.engine()
+    engine.destroy(deployed.stack("network"), on_output=quiet, keep_protected=False)
+    engine.destroy(deployed.stack("network"), on_output=quiet, keep_protected=True)
+    plain, kept = calls(deployed.invocations(), "destroy")
+    assert "--exclude-protected" not in plain and "--exclude-protected" in kept

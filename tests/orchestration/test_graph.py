@@ -30,6 +30,6 @@ def test_an_unknown_environment_is_refused_naming_the_known_ones(
     with pytest.raises(SystemExit) as exit_info:
         graph.main(["prod"])
     assert exit_info.value.code == 2
-    assert "unknown environment 'prod'; expected one of dev, staging, production" in (
+    assert "environment = 'prod' is not allowed; expected one of dev, staging, production" in (
         capsys.readouterr().err
     )

@@ -15,13 +15,12 @@ from moto import mock_aws
 
 from orchestration.lock import (
     LOCK_NAME,
-    FileLock,
     Holder,
     LockedError,
-    S3Lock,
     environment_lock,
-    store_for,
+    lock_at,
 )
+from orchestration.state_objects import FileObject, S3Object
 from tests.support.cli_harness import Harness
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
@@ -110,7 +109,7 @@ def test_dry_runs_take_no_lock(harness: Harness, tmp_path: Path) -> None:
 
 
 def test_file_locks_are_exclusive(tmp_path: Path) -> None:
-    first, second = FileLock(tmp_path / "x" / LOCK_NAME), FileLock(tmp_path / "x" / LOCK_NAME)
+    first, second = FileObject(tmp_path / "x" / LOCK_NAME), FileObject(tmp_path / "x" / LOCK_NAME)
     assert first.create("a") and not second.create("b")
     assert second.read() == "a"
 
@@ -119,10 +118,10 @@ def test_s3_locks_are_conditional_puts() -> None:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="state")
-        store = store_for(
+        store = lock_at(
             "s3://state/trading-analytics/prod?region=us-east-1", lambda _options: client
         )
-        assert isinstance(store, S3Lock)
+        assert isinstance(store, S3Object)
         assert store.key == f"trading-analytics/prod/{LOCK_NAME}"
         holder = Holder.current("deploy", "production", NOW)
         logged: list[str] = []
@@ -142,7 +141,7 @@ def test_s3_locks_are_conditional_puts() -> None:
 
 
 def test_backends_without_atomic_create_say_they_are_not_locked() -> None:
-    assert store_for("https://api.pulumi.com", lambda _options: None) is None
+    assert lock_at("https://api.pulumi.com", lambda _options: None) is None
     logged: list[str] = []
     with environment_lock(None, Holder.current("deploy", "dev", NOW), logged.append):
         pass

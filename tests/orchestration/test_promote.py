@@ -2,15 +2,14 @@
 worktree of that revision.
 
 In-process against the fake engine, with the function invoked in-process over moto's table and
-bucket, so smoke really passes or fails; the policy gate is the real one (the revision's own
+bucket, so smoke really passes or fails; the guardrails gate is the real one (the revision's own
 guardrails, in a subprocess) unless a test says otherwise. The same flow through the real
-Automation API and the Pulumi CLI double is in test_sessions_through_the_cli_double.py.
+Automation API and the Pulumi CLI double is in tests/e2e/test_journeys.py.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from orchestration import records
+from orchestration import smoke_records as records
 from orchestration.backend import backend_base, backend_url
+from orchestration.commands import promote
 from orchestration.engine import Deployment, revision_message
-from orchestration.promote import policy_gate
+from orchestration.promotion import guardrails_gate
 from shared.errors import PlatformError
 from shared.layers import LAYERS, REPO_ROOT
-from tests.orchestration.test_guard import REPLACE_TABLE
+from tests.orchestration.test_replacement_guard import REPLACE_TABLE
 from tests.support.cli_harness import Harness
 from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
 from tests.support.moto_aws import BUCKET, TABLE
@@ -134,26 +134,26 @@ def test_promote_of_a_passed_revision_deploys_that_revision_not_head(
     lines = result.out.splitlines()
     order = [
         next(i for i, line in enumerate(lines) if line.startswith(f"gate {n}/5"))
-        for n in range(1, 6)
+        for n in range(0, 6)
     ]
-    assert order == sorted(order), "policy, preview + guard, confirm, deploy, smoke"
+    assert order == sorted(order), "source, guardrails, preview + guard, confirm, deploy, smoke"
     assert f"recorded: smoke of {PASSED[:12]} in production passed" in result.out
     production = backend_url(backend_base(None, "local"), "production")
     record = records.load(production, lambda _options: None, PASSED)
     assert record is not None and record.passed and record.environment == "production"
 
 
-def test_without_confirm_policy_and_preview_run_and_nothing_is_deployed(
+def test_without_confirm_guardrails_and_preview_run_and_nothing_is_deployed(
     harness: Harness, cloud: Cloud
 ) -> None:
     _staging_at(harness, cloud, PASSED)
     judged: list[tuple[Path, str]] = []
-    harness.policy = lambda checkout, env, _log: judged.append((checkout, env))
+    harness.guardrails = lambda checkout, env, _log: judged.append((checkout, env))
     before = len(harness.engine.operations("up"))
     result = harness.run("promote", "staging", "production")
     assert result.code == 1
     assert result.err == (
-        f"error: refusing to deploy {PASSED[:12]} to production: policy and preview passed; "
+        f"error: refusing to deploy {PASSED[:12]} to production: the gates before passed; "
         "add --confirm production to proceed\n"
     )
     assert [env for _checkout, env in judged] == ["production"]
@@ -161,18 +161,18 @@ def test_without_confirm_policy_and_preview_run_and_nothing_is_deployed(
     assert len(harness.engine.operations("up")) == before
 
 
-def test_a_policy_failure_stops_promotion_before_the_preview(
+def test_a_guardrails_failure_stops_promotion_before_the_preview(
     harness: Harness, cloud: Cloud
 ) -> None:
     _staging_at(harness, cloud, PASSED)
 
     def failing(_checkout: Path, _env: str, _log: Callable[[str], None]) -> None:
-        raise PlatformError("refusing to promote: the policy gate failed (guardrails): x")
+        raise PlatformError("refusing to promote: the guardrails gate failed (guardrails): x")
 
-    harness.policy = failing
+    harness.guardrails = failing
     previews = len(harness.engine.operations("preview"))
     result = harness.run("promote", "staging", "production", "--confirm", "production")
-    assert result.code == 1 and "the policy gate failed" in result.err
+    assert result.code == 1 and "the guardrails gate failed" in result.err
     assert len(harness.engine.operations("preview")) == previews
 
 
@@ -181,7 +181,7 @@ def test_a_preview_replacing_the_production_table_stops_promotion_unless_allowed
 ) -> None:
     _staging_at(harness, cloud, PASSED)
     assert harness.run("deploy", "production").code == 0
-    harness.policy = lambda *_args: None
+    harness.guardrails = lambda *_args: None
     harness.engine.would["data"] = REPLACE_TABLE
     refused = harness.run("promote", "staging", "production", "--confirm", "production")
     assert refused.code == 1
@@ -234,10 +234,12 @@ def test_promotion_goes_forward_only(harness: Harness, source: str, target: str)
     )
 
 
-def test_the_real_policy_gate_passes_this_revision_and_names_a_violation(tmp_path: Path) -> None:
+def test_the_real_guardrails_gate_passes_this_revision_and_names_a_violation(
+    tmp_path: Path,
+) -> None:
     lines: list[str] = []
-    policy_gate(REPO_ROOT, "production", lines.append)
-    assert lines[0].startswith("policy: python -m synth production")
+    guardrails_gate(REPO_ROOT, "production", lines.append)
+    assert lines[0].startswith("guardrails: python -m synth production")
     # A copy whose matrix no longer protects production's stateful resources.
     copy = tmp_path / "copy"
     subprocess.run(
@@ -256,22 +258,40 @@ def test_the_real_policy_gate_passes_this_revision_and_names_a_violation(tmp_pat
         )
         with pytest.raises(
             PlatformError,
-            match=r"the policy gate failed \(guardrails\): production: stateful-protection: ",
+            match=r"the guardrails gate failed \(guardrails\): production: stateful-protection: ",
         ):
-            policy_gate(copy, "production", lines.append)
+            guardrails_gate(copy, "production", lines.append)
     finally:
         subprocess.run(
             ["git", "worktree", "remove", "--force", str(copy)], cwd=REPO_ROOT, check=False
         )
 
 
-def test_records_round_trip_per_revision(tmp_path: Path) -> None:
-    url = (tmp_path / "state").as_uri()
-    record = records.SmokeRecord.now("staging", "a" * 40, True, "ok")
-    records.save(url, lambda _options: None, record)
-    assert records.load(url, lambda _options: None, "a" * 40) == record
-    assert records.load(url, lambda _options: None, "b" * 40) is None
-    stored = json.loads((tmp_path / "state" / records.RECORDS / f"{'a' * 40}.json").read_text())
-    assert stored["passed"] is True
-    with pytest.raises(PlatformError, match="file:// or s3:// backends"):
-        records.load("gs://bucket/x", lambda _options: None, "a" * 40)
+def test_a_gate_declared_once_is_numbered_in_the_dry_run_and_runs_in_the_run(
+    harness: Harness, cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _staging_at(harness, cloud, PASSED)
+    harness.guardrails = lambda *_args: None
+    ran: list[str] = []
+
+    def change_window(p: promote.Promotion) -> str:
+        ran.append(p.run.environment)
+        return "inside the change window"
+
+    extra = promote.Gate("change window", lambda p: "the change calendar allows it", change_window)
+    gates = list(promote.GATES)
+    monkeypatch.setattr(promote, "GATES", (*gates[:4], extra, *gates[4:]))
+    dry = harness.run("promote", "staging", "production", "--dry-run")
+    assert "  4. change window    pending: the change calendar allows it" in dry.out
+    assert "  6. smoke" in dry.out and ran == []
+    result = harness.run(
+        "promote",
+        "staging",
+        "production",
+        "--confirm",
+        "production",
+        clients=_clients(cloud, InProcessLambda()),
+    )
+    assert result.code == 0, result.err
+    assert "gate 4/6 change window: inside the change window" in result.out
+    assert "gate 6/6 smoke: passed" in result.out and ran == ["production"]

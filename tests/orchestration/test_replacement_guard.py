@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.engine import Step
-from orchestration.guard import dangerous
+from orchestration.replacement_guard import dangerous
 from tests.support.cli_harness import Harness
 
 TABLE = "urn:pulumi:production::trading-data::aws:dynamodb/table:Table::analytics-table"

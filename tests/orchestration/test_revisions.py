@@ -10,7 +10,7 @@ import pytest
 from orchestration.automation import AutomationEngine
 from orchestration.backend import backend_url, default_base
 from orchestration.engine import Deployment, StackRef, revision_message, revision_of
-from orchestration.rollback import choose_revision, resolve
+from orchestration.revisions import choose_revision, resolve
 from orchestration.targets import aws_target
 from shared.errors import PlatformError
 from shared.layers import NETWORK, REPO_ROOT

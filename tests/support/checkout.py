@@ -19,6 +19,7 @@ from typing import Any
 
 from shared.layers import REPO_ROOT
 from tests.support import pulumi_cli
+from tests.support.processes import wrapper_python
 
 VIRTUALENVS = (".venv", "policy_pack/.venv")
 _GIT_IDENTITY = {
@@ -77,6 +78,19 @@ class Checkout:
         )
 
 
+def clone_checkout(template: Checkout, base: Path, name: str = "checkout") -> Checkout:
+    """A checkout of its own from a prepared one: a local clone (hard links), the same commit,
+    thin virtualenvs and a CLI double of its own; what a test writes stays in it."""
+    path = base / name
+    subprocess.run(
+        ["git", "clone", "-q", "--local", str(template.path), str(path)],
+        env=template.env,
+        capture_output=True,
+        check=True,
+    )
+    return _ready(path, base)
+
+
 def make_checkout(base: Path, name: str = "checkout") -> Checkout:
     path = base / name
     tracked = subprocess.run(
@@ -91,11 +105,16 @@ def make_checkout(base: Path, name: str = "checkout") -> Checkout:
         if source.is_file():
             (path / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, path / relative)
+    checkout = _ready(path, base)
+    checkout.git("init", "-q", "-b", "main")
+    checkout.commit("the working tree under test")
+    return checkout
+
+
+def _ready(path: Path, base: Path) -> Checkout:
+    """Thin virtualenvs in the checkout, and the CLI double first on PATH."""
     for venv in VIRTUALENVS:
-        python = path / venv / "bin" / "python"
-        python.parent.mkdir(parents=True, exist_ok=True)
-        python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
-        python.chmod(0o755)
+        wrapper_python(path / venv)
     double = base / "pulumi-double"
     pulumi_cli.install(double)
     env = {
@@ -109,7 +128,4 @@ def make_checkout(base: Path, name: str = "checkout") -> Checkout:
     }
     env.pop("PULUMI_BACKEND_URL", None)
     env.pop("TRADING_ANALYTICS_BACKEND", None)
-    checkout = Checkout(path, double, env)
-    checkout.git("init", "-q", "-b", "main")
-    checkout.commit("the working tree under test")
-    return checkout
+    return Checkout(path, double, env)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration import cli
+from orchestration.context import REAL, Runtime
 from orchestration.engine import Engine
 from orchestration.targets import Target
 from tests.support.fake_engine import FakeEngine
@@ -27,10 +28,10 @@ class Harness:
     targets: list[Target]
     cli_checked: list[bool]
 
-    # promote's policy gate; None: the real one (the revision's own guardrails, in a subprocess).
-    policy: Callable[[Path, str, Callable[[str], None]], None] | None = None
+    # promote's guardrails gate; None: the real one (the revision's guardrails, in a subprocess).
+    guardrails: Callable[[Path, str, Callable[[str], None]], None] | None = None
 
-    def runtime(self, clients: Callable[[str], Any] | None = None) -> cli.Runtime:
+    def runtime(self, clients: Callable[[str], Any] | None = None) -> Runtime:
         def find_cli(install: bool, _log: Callable[[str], None]) -> object:
             self.cli_checked.append(install)
             return object()
@@ -39,12 +40,12 @@ class Harness:
             self.targets.append(target)
             return self.engine
 
-        return cli.Runtime(
+        return Runtime(
             find_cli=find_cli,
             engine_for=engine_for,
             start_local=lambda _log: "http://127.0.0.1:4566",
             clients_for=lambda _target: clients or (lambda service: None),
-            policy=self.policy or cli.REAL.policy,
+            guardrails=self.guardrails or REAL.guardrails,
         )
 
     def run(self, *argv: str, clients: Callable[[str], Any] | None = None) -> Run:

@@ -23,3 +23,12 @@ def python(
         timeout=120,
         check=False,
     )
+
+
+def wrapper_python(venv: Path) -> Path:
+    """A virtualenv that is this interpreter under another name (nothing installed)."""
+    python = venv / "bin" / "python"
+    python.parent.mkdir(parents=True, exist_ok=True)
+    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    return venv

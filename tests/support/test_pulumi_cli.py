@@ -37,12 +37,12 @@ def test_history_is_newest_first_and_paged(checkout: Checkout, tmp_path: Path) -
     stack = auto.Stack.create_or_select(
         "organization/trading-network/dev", _workspace(checkout, tmp_path / "state")
     )
-    for message in ("first", "second", "third"):
+    for message in ("first", "second"):
         stack.up(message=message, color="never")
-    assert [entry.message for entry in stack.history()] == ["third", "second", "first"]
-    assert [entry.message for entry in stack.history(page_size=2, page=2)] == ["first"]
+    assert [entry.message for entry in stack.history()] == ["second", "first"]
+    assert [entry.message for entry in stack.history(page_size=1, page=2)] == ["first"]
     latest = stack.info()  # the Automation API's own reading: history[0] is the latest
-    assert latest is not None and latest.message == "third"
+    assert latest is not None and latest.message == "second"
     assert stack.outputs()["environment"].value == "dev"
 
 

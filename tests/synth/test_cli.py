@@ -37,7 +37,11 @@ def test_cli_prints_one_line_and_writes_nothing_on_bad_config(tmp_path: Path) ->
 def test_cli_rejects_unknown_environment() -> None:
     result = _run_synth(dict(os.environ), "qa")
     assert result.returncode == 2
-    assert "unknown environment 'qa'" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        "environment = 'qa' is not allowed; expected one of dev, staging, production"
+        in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_matrix_values_read_back_from_the_synth(doc: Document, environment: str) -> None:

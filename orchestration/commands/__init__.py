@@ -1,0 +1,36 @@
+"""One module per command; `run` starts the one its options name."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from orchestration.commands import layers, outputs, promote, rollback, smoke
+from orchestration.context import Run, Runtime
+from orchestration.options import (
+    LayersOptions,
+    Options,
+    OutputsOptions,
+    PromoteOptions,
+    RollbackOptions,
+    SmokeOptions,
+)
+from orchestration.runner import Console
+
+
+def run(options: Options, runtime: Runtime, console: Console, out: TextIO) -> int:
+    """Run the command; its first line says which target it talks to."""
+    context = Run.start(options, runtime, console, out)
+    if isinstance(options, LayersOptions):
+        layers.check(options, context.profile.protected)
+    console.line(f"target: {context.target_description}")
+    match options:
+        case LayersOptions():
+            return layers.run(context, options)
+        case RollbackOptions():
+            return rollback.run(context, options)
+        case PromoteOptions():
+            return promote.run(context, options)
+        case OutputsOptions():
+            return outputs.run(context, options)
+        case SmokeOptions():
+            return smoke.run(context, options)

@@ -1,0 +1,120 @@
+"""deploy, preview, destroy, drift: the chosen layers, wave by wave (docs/deploying.md)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from orchestration import retained
+from orchestration.affected import affected
+from orchestration.context import Run
+from orchestration.engine import StackRef
+from orchestration.options import LayersOptions
+from orchestration.plan import (
+    Action,
+    Plan,
+    build_plan,
+    check_dependents_destroyed,
+    check_upstreams,
+    missing_upstream,
+    require_confirmation,
+    select_layers,
+)
+from orchestration.replacement_guard import check_replacements
+from orchestration.revisions import current_revision
+from orchestration.runner import Status, StepResult, run_plan, summary
+from shared.errors import PlatformError
+
+
+def check(options: LayersOptions, protected: bool) -> None:
+    """Refusals made before anything else, dry runs included."""
+    if options.action is Action.DESTROY:
+        # Production is never one typo away.
+        require_confirmation(options.environment, protected, options.confirm)
+
+
+def run(run: Run, options: LayersOptions) -> int:
+    action = options.action
+    chosen = select_layers(list(options.layers))
+    cascade: dict[str, tuple[str, ...]] = {}
+    if options.affected is not None:
+        if options.layers:
+            raise PlatformError("name LAYERs or use --affected, not both")
+        selection = affected(options.affected or None)
+        run.say(selection.render())
+        if not selection.layers:
+            return 0
+        chosen = select_layers(selection.layers)
+        cascade = selection.cascade
+    plan = build_plan(
+        action,
+        run.environment,
+        chosen,
+        run.stack_for,
+        target=run.target_description,
+        backend_url=run.backend_url,
+        note=(
+            "(a deployed layer that reads a destroyed one is checked at run time)"
+            if action is Action.DESTROY
+            else ""
+        ),
+        keep_protected=run.profile.protect_stateful,
+    )
+    if options.dry_run:
+        run.say(plan.render())
+        return 0
+    changes = action in {Action.DEPLOY, Action.DESTROY}
+    locked = (
+        run.lock(force=options.force_unlock, confirm=options.confirm)
+        if changes
+        else contextlib.nullcontext()
+    )
+    with locked:
+        return _run_layers(run, options, plan, cascade)
+
+
+def _run_layers(
+    run: Run, options: LayersOptions, plan: Plan, cascade: Mapping[str, tuple[str, ...]]
+) -> int:
+    action = options.action
+    engine, _target = run.connect()
+    if action is Action.DEPLOY:
+        check_upstreams(plan, run.stack_for, engine)
+        if run.profile.protected:
+            check_replacements(plan.stacks, engine, options.allow_replace, run.say, "deploy")
+    if action is Action.DESTROY:
+        check_dependents_destroyed(plan, run.stack_for, engine)
+
+    def blocked(stack: StackRef) -> str | None:
+        # A preview of a layer whose upstream was never deployed has nothing to read.
+        if action is not Action.PREVIEW:
+            return None
+        return missing_upstream(stack, run.stack_for, engine)
+
+    revision = current_revision()
+    results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
+    run.say(summary(results))
+    if plan.keep_protected:
+        kept = [(stack, engine.protected(stack)) for stack in plan.stacks]
+        for line in retained.explain(run.environment, kept):
+            run.say(line)
+    code = _exit_code(run, options, results)
+    run.record(results, code, revision)
+    return code
+
+
+def _exit_code(run: Run, options: LayersOptions, results: list[StepResult]) -> int:
+    if options.action is Action.DRIFT:
+        return 1 if any(r.status is not Status.SUCCEEDED for r in results) else 0
+    if not all(r.ok or r.status is Status.BLOCKED or r.unneeded for r in results):
+        return 1
+    if options.action is Action.PREVIEW and options.expect_no_changes:
+        changing = [
+            f"{r.layer} ({', '.join(f'{op} {n}' for op, n in sorted(r.changes.items()))})"
+            for r in results
+            if any(op != "same" and n for op, n in r.changes.items())
+        ]
+        if changing:
+            run.say(f"changes expected to be none: {'; '.join(changing)}")
+            return 2
+    return 0

@@ -1,0 +1,29 @@
+"""outputs: the platform's outputs merged across layers, as a table or JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from orchestration.context import Run
+from orchestration.engine import Engine
+from orchestration.options import OutputsOptions
+from shared import outputs
+
+
+def merged(run: Run, engine: Engine) -> dict[str, Any]:
+    """Every layer's outputs in one mapping (their names never collide: shared/outputs.py)."""
+    return {key: value for stack in run.stacks for key, value in engine.outputs(stack).items()}
+
+
+def run(run: Run, options: OutputsOptions) -> int:
+    engine, _target = run.connect()
+    found = merged(run, engine)
+    described = {key: found.get(key) for key in outputs.SHOWN}
+    if options.json:
+        run.out.write(json.dumps(described, indent=2) + "\n")
+        return 0
+    width = max(len(key) for key in described)
+    for key, value in described.items():
+        run.say(f"{key:<{width}}  {value if value is not None else '(not deployed)'}")
+    return 0

@@ -1,0 +1,42 @@
+"""smoke: invoke the deployed function, check its writes, record the result for the revision."""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orchestration import smoke_records
+from orchestration.commands.outputs import merged
+from orchestration.context import Run
+from orchestration.engine import Engine
+from orchestration.options import SmokeOptions
+from orchestration.smoke import smoke
+from orchestration.targets import Target
+from shared.errors import PlatformError
+
+
+def run(run: Run, _options: SmokeOptions) -> int:
+    engine, target = run.connect()
+    smoke_and_record(run, engine, target)
+    return 0
+
+
+def smoke_and_record(run: Run, engine: Engine, target: Target) -> None:
+    """Smoke-test the environment and record the result for the revision it runs."""
+    state = smoke_records.deployed(engine, run.stacks, run.environment)
+    try:
+        smoke(merged(run, engine), run.runtime.clients_for(target), run.say)
+    except (PlatformError, BotoCoreError, ClientError) as error:
+        _record(run, state, passed=False, detail=str(error).splitlines()[0])
+        raise
+    _record(run, state, passed=True, detail="ok")
+
+
+def _record(run: Run, state: smoke_records.Deployed, *, passed: bool, detail: str) -> None:
+    revision = state.revision
+    if revision is None or not smoke_records.recordable(revision):
+        why = state.why_not_one() if revision is None else "it runs uncommitted changes"
+        run.say(f"smoke result not recorded ({why}): no promotion can rely on it")
+        return
+    record = smoke_records.SmokeRecord.now(run.environment, revision, passed, detail)
+    smoke_records.save(run.backend_url, run.runtime.state_s3, record)
+    run.say(f"recorded: {record.describe()}")

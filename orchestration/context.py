@@ -1,0 +1,153 @@
+"""What a command runs with: the outside world (`Runtime`, swapped in tests) and one `Run`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from orchestration import aws, emulator, targets
+from orchestration.automation import AutomationEngine
+from orchestration.backend import backend_base, backend_url
+from orchestration.engine import Engine, StackRef
+from orchestration.lock import Holder, environment_lock, lock_at
+from orchestration.options import Common
+from orchestration.promotion import guardrails_gate
+from orchestration.report import RunInfo
+from orchestration.report import report as report_of
+from orchestration.report import write as write_report
+from orchestration.runner import Console, StepResult
+from orchestration.state_objects import StateS3
+from orchestration.targets import Target
+from orchestration.toolchain import find_cli, prepare_virtualenvs
+from shared.environments import EnvironmentProfile, profile_for
+from shared.errors import PlatformError
+from shared.layers import LAYERS, deploy_order
+
+Log = Callable[[str], None]
+
+
+def _state_s3(options: Mapping[str, str]) -> Any:
+    # The state bucket's own region and endpoint (gocloud URL options), not the target's.
+    return aws.clients(region=options.get("region"), endpoint=options.get("endpoint"))("s3")
+
+
+def _engine(command: Any, target: Target, log: Log) -> Engine:
+    prepare_virtualenvs(log)
+    return AutomationEngine(command, target, log)
+
+
+def _target_clients(target: Target) -> aws.Clients:
+    return aws.clients(endpoint=target.endpoint)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What talks to the outside world; tests swap in a fake engine and no emulator."""
+
+    find_cli: Callable[[bool, Log], Any] = find_cli
+    engine_for: Callable[[Any, Target, Log], Engine] = _engine
+    start_local: Callable[[Log], str] = lambda log: emulator.start_emulator(log).endpoint
+    clients_for: Callable[[Target], aws.Clients] = _target_clients
+    # The S3 client of an s3:// state backend (its URL's options), for the lock and records.
+    state_s3: StateS3 = _state_s3
+    # promote's guardrails gate: the guardrails of a revision's checkout on an environment.
+    guardrails: Callable[[Path, str, Log], None] = guardrails_gate
+
+
+REAL = Runtime()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command's settings, read once from its options; the engine only on request."""
+
+    options: Common
+    runtime: Runtime
+    console: Console
+    # Where machine-readable output goes (stdout); the console carries everything else.
+    out: TextIO
+    profile: EnvironmentProfile
+    backend_url: str
+    stack_for: dict[str, StackRef]
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def start(cls, options: Common, runtime: Runtime, console: Console, out: TextIO) -> Run:
+        profile = profile_for(options.environment)  # an unknown one is a one-line error, first
+        url = backend_url(backend_base(options.backend, options.target), options.environment)
+        stacks = {
+            name: StackRef(layer, options.environment, url, options.org)
+            for name, layer in LAYERS.items()
+        }
+        return cls(options, runtime, console, out, profile, url, stacks)
+
+    @property
+    def environment(self) -> str:
+        return self.options.environment
+
+    @property
+    def say(self) -> Log:
+        return self.console.line
+
+    @property
+    def stacks(self) -> list[StackRef]:
+        """Every layer's stack, in deploy order."""
+        return [self.stack_for[layer.name] for layer in deploy_order()]
+
+    @property
+    def target_description(self) -> str:
+        if self.options.target == "aws":
+            return targets.aws_target().description
+        return "local AWS emulator (moto_server on 127.0.0.1)"
+
+    def record(self, results: list[StepResult], code: int, revision: str) -> None:
+        """The run report (orchestration/report.py), and where it went."""
+        info = RunInfo(
+            self.options.command,
+            self.environment,
+            self.target_description,
+            self.backend_url,
+            revision,
+            self.started,
+        )
+        document = report_of(info, results, code)
+        written = [write_report(document)]
+        if self.options.report:
+            written.append(write_report(document, self.options.report))
+        self.say(f"report: {', '.join(_shown(p) for p in written)}")
+
+    def lock(self, *, force: bool, confirm: str | None) -> AbstractContextManager[None]:
+        """The environment's lock, held while this run changes it (orchestration/lock.py)."""
+        if force and confirm != self.environment:
+            raise PlatformError(
+                f"--force-unlock removes another run's lock on {self.environment}; "
+                f"add --confirm {self.environment} to proceed"
+            )
+        return environment_lock(
+            lock_at(self.backend_url, self.runtime.state_s3),
+            Holder.current(self.options.command, self.environment),
+            self.say,
+            force=force,
+        )
+
+    def connect(self) -> tuple[Engine, Target]:
+        """The engine and the target it acts on; dry runs of deploy, destroy and rollback never
+        get here (promote's does, to read the source environment's evidence)."""
+        # The CLI first: without one, fail in seconds and start nothing.
+        command = self.runtime.find_cli(self.options.install_cli, self.say)
+        if self.options.target == "aws":
+            target = targets.aws_target()
+        else:
+            target = targets.local_target(self.runtime.start_local(self.say))
+        return self.runtime.engine_for(command, target, self.say), target
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
