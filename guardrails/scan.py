@@ -1,11 +1,11 @@
 """`nox -s scan -- [ENV ...]`: checkov over each synthesized environment, offline.
 
 Each environment is synthesized, exported as a Terraform plan (guardrails/terraform.py) to
-build/scan/<env>.plan.json and scanned by checkov's terraform_plan framework; its JSON results
-are kept as build/scan/<env>.checkov.json. A failed check counts only when no waiver
-(guardrails/waivers.py, the list `nox -s guardrails` prints too) covers that check, resource
-type and environment. Exit 1 on any unwaived failure, or when checkov did not read every
-exported resource (an export it cannot parse would otherwise pass silently).
+build/scan/<env>.plan.json and scanned by checkov's terraform_plan framework (from a copy: see
+READ_PREFIX); its JSON results are kept as build/scan/<env>.checkov.json. A failed check counts
+only when no waiver (guardrails/waivers.py, the list `nox -s guardrails` prints too) covers that
+check, resource type and environment. Exit 1 on any unwaived failure, or when checkov did not
+read every exported resource (an export it cannot parse would otherwise pass silently).
 
 Offline: `--skip-download` (no guidelines or external checks), no API key, and
 CKV_SKIP_PACKAGE_UPDATE_CHECK (checkov's banner would otherwise ask PyPI for a newer version).
@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,17 @@ OFFLINE = {
     "BC_SKIP_MAPPING": "TRUE",
     "CHECKOV_ALLOW_TELEMETRY": "false",
 }
+# checkov loads a plan with a YAML loader that adds the file's path as `__file__` to every mapping
+# (cloudformation/parser/cfn_yaml.py, MarkedLoader.construct_mapping), the function's environment
+# variables too, and CKV_AWS_45 (terraform/checks/resource/aws/LambdaEnvironmentCredentials.py)
+# tests each variable for common/util/secrets.py's AWS secret key: from a clone at
+# /srv/repos/trading, "/srv/repos/trading/build/scan/production" is one. The path is made real
+# first (terraform/plan_utils.py, create_definitions: os.path.realpath), so a relative name does
+# not help; checkov reads a copy at a path chosen here instead, whose only long run of those
+# characters is the temporary directory's own ("/tmp/checkov"; after the "-", at most 19).
+READ_PREFIX = "checkov-"
+# That pattern, copied: a TMPDIR it matched would bring the false positive back, so it is refused.
+AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
 
 
 @dataclass(frozen=True)
@@ -74,11 +87,38 @@ def checkov_command() -> list[str]:
     found = os.environ.get("CHECKOV") or shutil.which("checkov")
     if not found or not Path(found).exists():
         raise PlatformError("checkov is not installed here; run the scan as `nox -s scan`")
-    return [found]
+    return [os.path.abspath(found)]  # it runs in the plan's directory
 
 
 def run_checkov(plan: Path) -> dict[str, Any]:
-    """checkov's JSON report of one plan file."""
+    """checkov's JSON report of one plan file, read from a copy whose path no secret check matches.
+
+    The report names the plan itself wherever it names the copy (file_abs_path, each entity's
+    `__file__`, ...), as when checkov read the plan in place.
+    """
+    with tempfile.TemporaryDirectory(prefix=READ_PREFIX) as scratch:
+        copy = Path(scratch).resolve() / plan.name
+        if AWS_SECRET_KEY.search(str(copy)):
+            raise PlatformError(
+                f"checkov would take the path {copy} for an AWS secret key in the function's"
+                " environment; set TMPDIR to a shorter or longer directory"
+            )
+        shutil.copyfile(plan, copy)
+        report = checkov_report(copy)
+    result: dict[str, Any] = _renamed(report, str(copy), str(plan.resolve()))
+    return result
+
+
+def _renamed(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _renamed(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed(item, old, new) for item in value]
+    return new if value == old else value
+
+
+def checkov_report(plan: Path) -> dict[str, Any]:
+    """checkov's JSON report of the plan file at `plan`, read there (run_checkov reads a copy)."""
     completed = subprocess.run(
         [
             *checkov_command(),
@@ -92,6 +132,8 @@ def run_checkov(plan: Path) -> dict[str, Any]:
             "--compact",
         ],
         env={**os.environ, **OFFLINE},
+        # repo_file_path is relative to the working directory: "/<env>.plan.json", as file_path.
+        cwd=plan.parent,
         capture_output=True,
         text=True,
         timeout=600,

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from guardrails.scan import ScanResult, scan
+from guardrails.scan import READ_PREFIX, ScanResult, checkov_report, scan
 from guardrails.terraform import exported_resources
 from shared import iam
+from shared.errors import PlatformError
 from tests.support.breaks import drop, inputs_of
 from tests.support.documents import Document, resources
 
@@ -122,3 +125,58 @@ def test_a_broken_copy_makes_checkov_fail(
     assert expected <= failed, (property_broken, failed)
     assert not expected & {f.check for f in clean.findings}, "the clean copy fails these already"
     assert not result.ok
+
+
+# checkov's AWS secret key (common/util/secrets.py), which CKV_AWS_45 matches each of the
+# function's environment variables against, checkov's `__file__` (the plan's real path) included.
+SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
+
+
+def _secret_shaped(base: Path, tail: str) -> Path:
+    """A directory under `base` whose path followed by `tail` ends in exactly 40 key characters.
+
+    Its name starts with "_", outside the key's characters, so the run is the padding plus `tail`.
+    """
+    directory = base.resolve() / ("_" + "t" * (40 - len(tail)))
+    assert SECRET_KEY.search(f"{directory}{tail}."), "the padding is wrong"
+    return directory
+
+
+def test_a_clone_path_shaped_like_an_aws_secret_key_does_not_fail_the_scan(
+    synthesized: dict[str, Document], tmp_path: Path
+) -> None:
+    # The clone as at /srv/repos/trading: "<clone>/build/scan/production" is 40 key characters.
+    scan_dir = _secret_shaped(tmp_path, "/build/scan/production") / "build" / "scan"
+    result = scan("production", synthesized["production"], scan_dir)
+    assert "CKV_AWS_45" not in {f.check for f in result.findings}
+    assert result.ok, result.unwaived
+    # The report names the plan kept, not the copy checkov read.
+    text = (scan_dir / "production.checkov.json").read_text()
+    assert f"{Path(tempfile.gettempdir()).resolve()}/{READ_PREFIX}" not in text
+    assert {c["file_abs_path"] for c in json.loads(text)["results"]["failed_checks"]} == {
+        str(scan_dir / "production.plan.json")
+    }
+    # The scan before the copy, checkov reading the plan where it lies, took the path for a key.
+    in_place = checkov_report(scan_dir / "production.plan.json")
+    assert [
+        (c["check_id"], c["resource"], c["check_result"]["evaluated_keys"])
+        for c in in_place["results"]["failed_checks"]
+        if c["check_id"] == "CKV_AWS_45"
+    ] == [
+        (
+            "CKV_AWS_45",
+            "aws_lambda_function.compute_data_processor_function",
+            ["environment/[0]/variables/[0]/__file__"],
+        )
+    ]
+
+
+def test_a_temporary_directory_shaped_like_an_aws_secret_key_is_refused(
+    synthesized: dict[str, Document], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # checkov's copy is <TMPDIR>/checkov-XXXXXXXX/<env>.plan.json: "<TMPDIR>/checkov" is the run.
+    temporary = _secret_shaped(tmp_path, "/checkov")
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with pytest.raises(PlatformError, match="AWS secret key"):
+        scan("production", synthesized["production"], tmp_path / "scan")
