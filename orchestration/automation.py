@@ -187,6 +187,11 @@ class AutomationEngine:
             if entry.kind == "update" and entry.result == "succeeded"
         ]
 
+    def cancel(self, stack: StackRef) -> None:
+        handle = self._stack(stack, create=False)
+        with _cli_errors(stack):
+            handle.cancel()
+
     # ---- Automation API plumbing ------------------------------------------------------------
 
     def _env(self, stack: StackRef) -> Mapping[str, str]:

@@ -87,13 +87,23 @@ def test_a_missing_stack_reads_as_no_outputs_and_is_asked_about_once(adapter: Ad
     assert len(calls(adapter.invocations(), "get")) == 1, "asked once, the answer kept"
 
 
-def test_a_held_stack_lock_is_a_concurrent_update_error(deployed: Adapter) -> None:
+def test_a_held_stack_lock_is_a_concurrent_update_error_and_cancel_clears_it(
+    deployed: Adapter,
+) -> None:
     locks = deployed.root / "state" / "trading-analytics" / "dev" / ".pulumi" / "locks"
     held = locks / "organization" / "trading-network" / "dev"
     held.mkdir(parents=True, exist_ok=True)
     (held / "other-run.json").write_text("{}")
     with pytest.raises(ConcurrentUpdateError, match="another update of this stack is in progress"):
         deployed.engine().up(deployed.stack("network"), message="m", on_output=quiet)
+    # What `nox -s cancel` runs: the lock left by an interrupted run is cleared.
+    deployed.engine().cancel(deployed.stack("network"))
+    assert calls(deployed.invocations(), "cancel")[-1][-3:] == [
+        "--yes",
+        "--stack",
+        "organization/trading-network/dev",
+    ]
+    assert not list(held.iterdir())
 
 
 def test_a_cli_failure_is_one_line_naming_the_stack(adapter: Adapter) -> None:
