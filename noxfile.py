@@ -1,11 +1,15 @@
 """Sessions for the trading analytics platform; `nox -l` lists them, README.md explains them.
 
 Sessions only parse arguments and call into the tools (`orchestration`, `guardrails`, `synth`),
-so everything they do is importable and tested on its own.
+so everything they do is importable and tested on its own. They share two virtualenvs, built
+once and again only when the pins change (`_venv`): `.nox/ops` for the operational sessions,
+`.nox/dev` for the tests and lint; checkov has its own (`.nox/checkov`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from pathlib import Path
 
 import nox
@@ -18,146 +22,161 @@ CHECKOV_CONSTRAINTS = ROOT / "constraints-checkov.txt"
 CHECKOV_VENV = ROOT / ".nox" / "checkov"
 # The end-to-end tier: its own session, apart from the default test run (as Powertools does).
 E2E = ROOT / "tests" / "e2e"
+# The shared virtualenvs: name -> (the project's extras, what a first build costs, roughly).
+VENVS = {
+    "ops": ("tools,local", "about 2 minutes and 700 MB"),
+    "dev": ("test,lint", "about 3 minutes and 900 MB"),
+}
 
 nox.options.sessions = ["tests", "e2e", "lint", "guardrails", "scan"]
-nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
+# Sessions run in the shared virtualenvs, which `_venv` manages, not in one of nox's own each.
+in_shared_venv = nox.session(venv_backend="none")
+on_demand = nox.session(venv_backend="none", default=False)
 
 
-@nox.session
+@in_shared_venv
 def tests(session: nox.Session) -> None:
     """Unit and functional tests, offline (mocks, moto, fake engine): -- [PYTEST ARGS]."""
-    _install(session, "test")
-    session.run("pytest", "--ignore", str(E2E), *session.posargs)
+    _run(session, "dev", "pytest", "--ignore", str(E2E), *session.posargs)
 
 
-@nox.session
+@in_shared_venv
 def e2e(session: nox.Session) -> None:
     """End-to-end journeys through the Automation API and the CLI double: -- [PYTEST ARGS]."""
-    _install(session, "test")
-    session.run("pytest", str(E2E), *session.posargs)
+    _run(session, "dev", "pytest", str(E2E), *session.posargs)
 
 
-@nox.session
+@in_shared_venv
 def lint(session: nox.Session) -> None:
     """Check style (ruff), types (mypy) and who may import whom (import-linter)."""
-    _install(session, "lint", "test")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
-    session.run("mypy")
+    _run(session, "dev", "ruff", "check", ".")
+    _run(session, "dev", "ruff", "format", "--check", ".")
+    _run(session, "dev", "mypy")
     # The function's code is imported as Lambda imports it: from its own directory.
-    session.run("lint-imports", env={"PYTHONPATH": str(ROOT / "functions" / "data_processor")})
+    _run(
+        session,
+        "dev",
+        "lint-imports",
+        env={"PYTHONPATH": str(ROOT / "functions" / "data_processor")},
+    )
 
 
-@nox.session
+@in_shared_venv
 def synth(session: nox.Session) -> None:
     """Synthesize stacks offline to build/synth/ENV.json: nox -s synth -- [ENV ...]."""
-    _install(session, "tools")
-    session.run("python", "-m", "synth", *session.posargs)
+    _run(session, "ops", "python", "-m", "synth", *session.posargs)
 
 
-@nox.session(default=False)
+@on_demand
 def deploy(session: nox.Session) -> None:
     """Deploy layers in dependency order: nox -s deploy -- ENV [LAYER ...] [--dry-run]."""
     _orchestrate(session, "deploy")
 
 
-@nox.session(default=False)
+@on_demand
 def preview(session: nox.Session) -> None:
     """Preview layers in dependency order, changing nothing: nox -s preview -- ENV [LAYER ...]."""
     _orchestrate(session, "preview")
 
 
-@nox.session(default=False)
+@on_demand
 def destroy(session: nox.Session) -> None:
     """Destroy layers, dependents first: nox -s destroy -- ENV [LAYER ...] [--confirm ENV]."""
     _orchestrate(session, "destroy")
 
 
-@nox.session(default=False)
+@on_demand
 def outputs(session: nox.Session) -> None:
     """Print the platform's outputs merged across layers: nox -s outputs -- ENV [--json]."""
     _orchestrate(session, "outputs")
 
 
-@nox.session(default=False)
+@on_demand
 def drift(session: nox.Session) -> None:
     """Refresh-preview every layer; fail when live resources differ: nox -s drift -- ENV."""
     _orchestrate(session, "drift")
 
 
-@nox.session(default=False)
+@on_demand
 def rollback(session: nox.Session) -> None:
     """Redeploy one layer from an earlier revision: nox -s rollback -- ENV LAYER [--to REF]."""
     _orchestrate(session, "rollback")
 
 
-@nox.session(default=False)
+@on_demand
 def promote(session: nox.Session) -> None:
     """Deploy to ENV the revision that passed smoke in FROM, gate by gate: -- FROM ENV."""
     _orchestrate(session, "promote")
 
 
-@nox.session(default=False)
+@on_demand
 def smoke(session: nox.Session) -> None:
     """Invoke the deployed function with the test payload and check its writes: -- ENV."""
     _orchestrate(session, "smoke")
 
 
-@nox.session(default=False)
+@on_demand
+def cancel(session: nox.Session) -> None:
+    """Clear what an interrupted run left on its stacks (pulumi cancel): -- ENV [LAYER ...]."""
+    _orchestrate(session, "cancel")
+
+
+@on_demand
 def emulator(session: nox.Session) -> None:
     """Start, stop or show the local AWS emulator: nox -s emulator -- start|stop|status."""
-    _install(session, "tools", "local")
-    session.run("python", "-m", "orchestration.emulator", *session.posargs)
+    _run(session, "ops", "python", "-m", "orchestration.emulator", *session.posargs)
 
 
-@nox.session(default=False)
+@on_demand
 def bench(session: nox.Session) -> None:
     """Measure the data processor's budgets against moto (requests, throughput, import)."""
-    _install(session, "test")
-    session.run("python", "-m", "benchmarks.data_processor")
+    _run(session, "dev", "python", "-m", "benchmarks.data_processor")
 
 
-@nox.session
+@in_shared_venv
 def guardrails(session: nox.Session) -> None:
     """Synthesize, then check every security rule offline: nox -s guardrails -- [ENV ...]."""
-    _install(session, "tools")
-    session.run("python", "-m", "synth", *session.posargs)
-    session.run("python", "-m", "guardrails", *session.posargs)
+    _run(session, "ops", "python", "-m", "synth", *session.posargs)
+    _run(session, "ops", "python", "-m", "guardrails", *session.posargs)
 
 
-@nox.session
+@in_shared_venv
 def scan(session: nox.Session) -> None:
     """checkov over every synthesized environment, offline: nox -s scan -- [ENV ...]."""
-    _install(session, "test")
     checkov = _checkov(session)
     # The export's own tests need checkov, so they run here rather than in `tests`.
-    session.run("pytest", "-m", "checkov", env={"CHECKOV": checkov})
-    session.run("python", "-m", "synth", *session.posargs)
-    session.run("python", "-m", "guardrails.scan", *session.posargs, env={"CHECKOV": checkov})
+    _run(session, "dev", "pytest", "-m", "checkov", env={"CHECKOV": checkov})
+    _run(session, "dev", "python", "-m", "synth", *session.posargs)
+    _run(
+        session,
+        "dev",
+        "python",
+        "-m",
+        "guardrails.scan",
+        *session.posargs,
+        env={"CHECKOV": checkov},
+    )
 
 
-@nox.session(default=False)
+@on_demand
 def affected(session: nox.Session) -> None:
     """The layers the changes since REF affect, and why: nox -s affected -- [REF]."""
-    _install(session, "tools")
-    session.run("python", "-m", "orchestration.affected", *session.posargs)
+    _run(session, "ops", "python", "-m", "orchestration.affected", *session.posargs)
 
 
-@nox.session(default=False)
+@on_demand
 def graph(session: nox.Session) -> None:
     """The layers and the outputs on each edge, as text and Mermaid: nox -s graph -- [ENV]."""
-    _install(session, "tools")
-    session.run("python", "-m", "orchestration.graph", *session.posargs)
+    _run(session, "ops", "python", "-m", "orchestration.graph", *session.posargs)
 
 
-@nox.session(default=False)
+@on_demand
 def docs(session: nox.Session) -> None:
     """Regenerate the generated parts of docs/ and README (rules, waivers, capacity, graph)."""
-    _install(session, "tools")
-    session.run("python", "-m", "guardrails.docs")
-    session.run("python", "-m", "synth.capacity")
-    session.run("python", "-m", "orchestration.graph", "--readme")
+    _run(session, "ops", "python", "-m", "guardrails.docs")
+    _run(session, "ops", "python", "-m", "synth.capacity")
+    _run(session, "ops", "python", "-m", "orchestration.graph", "--readme")
 
 
 @nox.session(default=False)
@@ -178,8 +197,7 @@ def lock(session: nox.Session) -> None:
 
 def _orchestrate(session: nox.Session, command: str) -> None:
     # The CLI checks the arguments (ENV included) and prints the command's help on --help.
-    _install(session, "tools", "local")
-    session.run("python", "-m", "orchestration", command, *session.posargs)
+    _run(session, "ops", "python", "-m", "orchestration", command, *session.posargs)
 
 
 def _checkov(session: nox.Session) -> str:
@@ -189,13 +207,35 @@ def _checkov(session: nox.Session) -> str:
     wanted = CHECKOV_CONSTRAINTS.read_text()
     if not checkov.exists() or not stamp.exists() or stamp.read_text() != wanted:
         session.log("installing checkov into .nox/checkov (its own virtualenv and pins) ...")
-        session.run("python", "-m", "venv", "--clear", str(CHECKOV_VENV))
+        session.run(sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV), external=True)
         pip = str(CHECKOV_VENV / "bin" / "pip")
         session.run(pip, "install", "-q", "-c", str(CHECKOV_CONSTRAINTS), "checkov", external=True)
         stamp.write_text(wanted)
     return str(checkov)
 
 
-def _install(session: nox.Session, *extras: str) -> None:
-    target = f".[{','.join(extras)}]" if extras else "."
-    session.install("-c", str(CONSTRAINTS), "-e", target)
+def _run(
+    session: nox.Session, venv: str, program: str, *args: str, env: dict[str, str] | None = None
+) -> None:
+    """`program ARGS` from the shared virtualenv `venv`, built first if it must be."""
+    session.run(str(_venv(session, venv) / program), *args, external=True, env=env)
+
+
+def _venv(session: nox.Session, name: str) -> Path:
+    """.nox/NAME's bin directory: built once, rebuilt only when the pins or extras change."""
+    extras, cost = VENVS[name]
+    venv = ROOT / ".nox" / name
+    stamp = venv / "pins.sha256"
+    wanted = hashlib.sha256(
+        extras.encode() + CONSTRAINTS.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    python = venv / "bin" / "python"
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return venv / "bin"  # nothing to install: nothing said about pip
+    session.log(f"building .nox/{name} for [{extras}], once ({cost}; later runs reuse it) ...")
+    session.run(sys.executable, "-m", "venv", "--clear", str(venv), external=True, silent=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    session.run(*pip, "-c", str(CONSTRAINTS), "-e", f".[{extras}]", external=True)
+    stamp.write_text(wanted)
+    session.log(f"built .nox/{name}")
+    return venv / "bin"
