@@ -44,16 +44,21 @@ class Selection:
 
 
 def default_base(root: Path = REPO_ROOT) -> str:
-    """The merge base with the default branch; HEAD~1 when HEAD is the default branch itself."""
+    """The merge base with the default branch (origin's HEAD, else main or master): what this
+    checkout has that the default branch has not. On the default branch itself, with nothing
+    unpushed (the merge base is HEAD), the previous commit: HEAD~1."""
+    head = git.output("rev-parse", "HEAD", root=root)
     current = git.output("rev-parse", "--abbrev-ref", "HEAD", root=root)
     for candidate in ("origin/HEAD", "main", "master"):
-        try:
-            name = git.output("rev-parse", "--abbrev-ref", candidate, root=root)
-        except PlatformError:
+        if git.run(
+            "rev-parse", "--verify", "--quiet", candidate, root=root, check=False
+        ).returncode:
             continue
-        if name.removeprefix("origin/") == current:
-            break
-        return git.output("merge-base", "HEAD", candidate, root=root)
+        base = git.output("merge-base", "HEAD", candidate, root=root)
+        branch = git.output("rev-parse", "--abbrev-ref", candidate, root=root)
+        if base != head or branch.removeprefix("origin/") != current:
+            return base
+        break
     try:
         return git.output("rev-parse", "HEAD~1", root=root)
     except PlatformError:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from urllib.parse import urlparse, urlsplit, urlunsplit
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
 
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT
@@ -12,6 +14,8 @@ from shared.layers import REPO_ROOT
 BACKEND_ENV = "TRADING_ANALYTICS_BACKEND"
 STATE_DIR = REPO_ROOT / ".state"
 SCHEMES = ("file", "s3", "gs", "azblob", "https")
+# S3's bucket naming rules (general purpose buckets), as far as a URL can break them.
+S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Local file state on a developer's machine only; documented in the README. Remote
 # self-managed backends must bring their own.
 LOCAL_PASSPHRASE = "trading-analytics-local-state"
@@ -23,15 +27,59 @@ def default_base(target: str) -> str:
     return (STATE_DIR / target).as_uri()
 
 
-def backend_base(flag: str | None, target: str, environ: Mapping[str, str] = os.environ) -> str:
-    base = flag or environ.get(BACKEND_ENV) or default_base(target)
-    scheme = urlparse(base).scheme
-    if scheme not in SCHEMES:
+def backend_base(
+    flag: str | None,
+    target: str,
+    environ: Mapping[str, str] = os.environ,
+    say: Callable[[str], None] = lambda _line: None,
+) -> str:
+    """The state base URL, checked by its scheme's rules before anything uses it."""
+    given = flag or environ.get(BACKEND_ENV)
+    if not given:
+        return default_base(target)
+    where = "--backend" if flag else f"${BACKEND_ENV}"
+    parts = urlsplit(given)
+    if parts.scheme not in SCHEMES:
         raise PlatformError(
-            f"--backend {base!r} is not a backend URL; expected one of "
+            f"{where} {given!r} is not a backend URL; expected one of "
             f"{', '.join(s + '://...' for s in SCHEMES)}"
         )
-    return base
+    if parts.scheme == "file":
+        return _file_base(given, where, say)
+    if parts.scheme == "https":
+        if parts.path.strip("/") or parts.query:
+            raise PlatformError(
+                f"{where} {given!r}: a Pulumi Cloud URL takes no path or query (the CLI appends "
+                f"/api/... to it); use {parts.scheme}://{parts.netloc}"
+            )
+        return given
+    if not parts.netloc:
+        raise PlatformError(
+            f"{where} {given!r} names no bucket; expected {parts.scheme}://BUCKET[/PREFIX][?OPTIONS]"
+        )
+    if parts.scheme == "s3" and not S3_BUCKET.fullmatch(parts.netloc):
+        raise PlatformError(
+            f"{where} {given!r}: {parts.netloc!r} is not an S3 bucket name (3 to 63 lowercase "
+            "letters, digits, dots and hyphens, starting and ending with a letter or digit)"
+        )
+    return given
+
+
+def _file_base(given: str, where: str, say: Callable[[str], None]) -> str:
+    """file://PATH: absolute (file:///...), under ~, or relative to the checkout (said so)."""
+    raw = unquote(given[len("file://") :])
+    if not raw:
+        raise PlatformError(
+            f"{where} {given!r} names no directory; expected file:///ABSOLUTE/PATH, "
+            "file://~/PATH or file://RELATIVE/PATH (to the checkout)"
+        )
+    if raw.startswith("/"):
+        return given
+    path = Path(raw).expanduser() if raw.startswith("~") else REPO_ROOT / raw
+    resolved = path.resolve().as_uri()
+    if not raw.startswith("~"):
+        say(f"backend: {given} is relative; it is resolved against the checkout: {resolved}")
+    return resolved
 
 
 def backend_url(base: str, environment: str) -> str:

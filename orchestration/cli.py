@@ -1,13 +1,11 @@
-"""`python -m orchestration COMMAND ENV [LAYER ...] [flags]`, what the nox sessions call.
-
-The parser is declared here, and argv becomes one typed options object per command, once
-(orchestration/options.py); the work lives in orchestration/commands/. Every user mistake ends
-in one line on stderr and exit 1 (2 for malformed arguments).
-"""
+"""`python -m orchestration COMMAND ENV ...`: the parser, and argv made once into one typed
+options object per command (options.py); the work lives in commands/. A user's mistake is one
+line on stderr, exit 1 (2 for malformed arguments)."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from orchestration import commands
 from orchestration.context import REAL, Runtime
 from orchestration.options import (
+    ABSENT,
+    CancelOptions,
     ChangeArgs,
     CommonArgs,
     LayersOptions,
@@ -33,9 +33,6 @@ from shared.environments import ENVIRONMENTS
 from shared.errors import PlatformError
 from shared.layers import LAYERS
 from shared.settings import DEFAULT_ORGANIZATION
-
-__all__ = ["REAL", "Runtime", "main", "parse", "parser"]
-
 
 Convert = Callable[[argparse.Namespace, CommonArgs], Options]
 
@@ -110,17 +107,6 @@ def _affected(sub: argparse.ArgumentParser) -> None:
     )
 
 
-# What a command that lacks an option means by it: one place, so no converter guesses.
-ABSENT: dict[str, object] = {
-    "dry_run": False,
-    "confirm": None,
-    "force_unlock": False,
-    "allow_replace": [],
-    "affected": None,
-    "expect_no_changes": False,
-}
-
-
 def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
     """Each command's own arguments, and how its namespace becomes its options."""
     sub.set_defaults(**ABSENT)
@@ -149,19 +135,13 @@ def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
         sub.add_argument("layer", metavar="LAYER", choices=tuple(LAYERS))
         sub.add_argument("--to", metavar="GIT_REF", help="default: the previous deployment's")
         _changing(sub, confirm="required with --force-unlock")
-        return lambda ns, common: RollbackOptions(
-            **common,
-            **_changes(ns),
-            layer=ns.layer,
-            to=ns.to,
-        )
+        return lambda ns, c: RollbackOptions(**c, **_changes(ns), layer=ns.layer, to=ns.to)
     if name == "promote":
         _changing(sub, confirm="required to promote into production")
-        return lambda ns, common: PromoteOptions(
-            **common,
-            **_changes(ns),
-            source=ns.source,
-        )
+        return lambda ns, c: PromoteOptions(**c, **_changes(ns), source=ns.source)
+    if name == "cancel":
+        _layers(sub)
+        return lambda ns, c: CancelOptions(**c, layers=tuple(ns.layers))
     if name == "outputs":
         sub.add_argument("--json", action="store_true", help="print JSON (only) on stdout")
         return lambda ns, common: OutputsOptions(**common, json=ns.json)
@@ -179,6 +159,7 @@ COMMANDS = {
     "promote": "deploy to ENV the revision that passed smoke in FROM: guardrails, preview and "
     "guard, confirm, deploy from a worktree, smoke",
     "smoke": "invoke the function with the test payload; check its writes",
+    "cancel": "clear the pending operation an interrupted run left on its stacks (pulumi cancel)",
 }
 
 
@@ -192,25 +173,32 @@ def _changes(ns: argparse.Namespace) -> ChangeArgs:
     }
 
 
-def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert]]:
+Parsers = dict[str, argparse.ArgumentParser]
+
+
+def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert], Parsers]:
+    """The root parser, each command's converter, and each command's own parser."""
     root = argparse.ArgumentParser(prog="nox -s", description=__doc__)
     subparsers = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     converters: dict[str, Convert] = {}
+    subs: Parsers = {}
     for name, help_text in COMMANDS.items():
-        sub = subparsers.add_parser(
+        sub = subs[name] = subparsers.add_parser(
             name, help=help_text, description=help_text, prog=f"nox -s {name} --"
         )
         if name == "promote":
             sub.add_argument("source", metavar="FROM", help="the environment that passed")
         _common(sub, report=name not in {"outputs", "smoke"})
         converters[name] = _declare(name, sub)
-    return root, converters
+    return root, converters, subs
 
 
 def parse(argv: Sequence[str] | None) -> Options:
     """argv as the typed options of its command: the only place that sees argparse."""
-    root, converters = parser()
-    ns = root.parse_args(argv)
+    root, converters, subs = parser()
+    ns, unknown = root.parse_known_args(argv)
+    if unknown:
+        _refuse_unknown(subs[ns.command], unknown)
     common: CommonArgs = {
         "command": ns.command,
         "environment": ns.environment,
@@ -221,6 +209,15 @@ def parse(argv: Sequence[str] | None) -> Options:
         "report": ns.report,
     }
     return converters[ns.command](ns, common)
+
+
+def _refuse_unknown(sub: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """argparse's usage error, with the nearest option of the command for a mistyped one."""
+    # argparse keeps no public list of a parser's options.
+    known = [option for action in sub._actions for option in action.option_strings]
+    near = [difflib.get_close_matches(arg.split("=")[0], known, n=1) for arg in unknown]
+    hint = "; ".join(f"did you mean {m[0]}?" for m in near if m)
+    sub.error(f"unrecognized arguments: {' '.join(unknown)}" + (f"; {hint}" if hint else ""))
 
 
 def main(
@@ -240,6 +237,6 @@ def main(
     except (BotoCoreError, ClientError) as error:  # smoke's AWS calls: credentials, access, ...
         err.write(f"error: AWS said: {error}\n")
         return 1
-    except KeyboardInterrupt:
-        err.write("interrupted; stacks that were mid-update may need `pulumi cancel`\n")
+    except KeyboardInterrupt:  # what was interrupted, and how to clear it, is said above
+        err.write("error: interrupted\n")
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,13 +20,14 @@ from orchestration.promotion import guardrails_gate
 from orchestration.report import RunInfo
 from orchestration.report import report as report_of
 from orchestration.report import write as write_report
-from orchestration.runner import Console, StepResult
+from orchestration.runner import Console, Interrupted, Status, StepResult
 from orchestration.state_objects import StateS3
 from orchestration.targets import Target
 from orchestration.toolchain import find_cli, prepare_virtualenvs
 from shared.environments import EnvironmentProfile, profile_for
 from shared.errors import PlatformError
 from shared.layers import LAYERS, deploy_order
+from shared.settings import DEFAULT_ORGANIZATION
 
 Log = Callable[[str], None]
 
@@ -78,7 +80,8 @@ class Run:
     @classmethod
     def start(cls, options: Common, runtime: Runtime, console: Console, out: TextIO) -> Run:
         profile = profile_for(options.environment)  # an unknown one is a one-line error, first
-        url = backend_url(backend_base(options.backend, options.target), options.environment)
+        base = backend_base(options.backend, options.target, say=console.line)
+        url = backend_url(base, options.environment)
         stacks = {
             name: StackRef(layer, options.environment, url, options.org)
             for name, layer in LAYERS.items()
@@ -119,6 +122,27 @@ class Run:
         if self.options.report:
             written.append(write_report(document, self.options.report))
         self.say(f"report: {', '.join(_shown(p) for p in written)}")
+
+    def record_interrupted(self, stop: Interrupted, revision: str) -> None:
+        """After Ctrl-C: the report, and how to clear each stack that may hold an operation."""
+        self.record(stop.results, 130, revision)
+        for result in stop.results:
+            if result.status is Status.INTERRUPTED:
+                self.say(
+                    f"interrupted: {result.stack} may hold a pending operation; if a later run "
+                    f"says it is locked, clear it: {self.cancel_command(result.layer)}"
+                )
+
+    def cancel_command(self, layer: str) -> str:
+        """The exact command that runs `pulumi cancel` for a layer, with this run's state."""
+        words = ["nox -s cancel --", self.environment, layer]
+        if self.options.target != "local":
+            words += ["--target", self.options.target]
+        if self.options.backend:
+            words += ["--backend", shlex.quote(self.options.backend)]
+        if self.options.org != DEFAULT_ORGANIZATION:
+            words += ["--org", self.options.org]
+        return " ".join(words)
 
     def lock(self, *, force: bool, confirm: str | None) -> AbstractContextManager[None]:
         """The environment's lock, held while this run changes it (orchestration/lock.py)."""

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -112,24 +113,28 @@ def free_port() -> int:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "status"
+    parser = argparse.ArgumentParser(
+        prog="nox -s emulator --", description="The local target's AWS emulator (moto_server)."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="status",
+        choices=("start", "stop", "status"),
+        help="start it (or reuse the running one), stop it, or say whether it runs (default)",
+    )
+    command = parser.parse_args(argv).command
     if command == "start":
         start_emulator()
     elif command == "stop":
         stop_emulator()
-    elif command == "status":
+    else:
         record = running_emulator()
         print(
             f"emulator: pid {record.pid} at {record.endpoint}"
             if record
             else "emulator: not running"
         )
-    else:
-        print(
-            f"error: unknown emulator command {command!r}; expected start, stop or status",
-            file=sys.stderr,
-        )
-        return 2
     return 0
 
 

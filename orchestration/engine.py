@@ -105,6 +105,9 @@ class Engine(Protocol):
     def history(self, stack: StackRef) -> list[Deployment]:
         """Successful updates, newest first."""
 
+    def cancel(self, stack: StackRef) -> None:
+        """Clear the stack's pending update (`pulumi cancel`): after an interrupted run only."""
+
 
 class EngineError(PlatformError):
     """The engine failed: one line naming the stack and the engine's own error text."""

@@ -63,7 +63,14 @@ class SmokeOptions(Common):
     pass
 
 
-Options = LayersOptions | RollbackOptions | PromoteOptions | OutputsOptions | SmokeOptions
+@dataclass(frozen=True, kw_only=True)
+class CancelOptions(Common):
+    layers: tuple[str, ...] = ()
+
+
+Options = (
+    LayersOptions | RollbackOptions | PromoteOptions | OutputsOptions | SmokeOptions | CancelOptions
+)
 
 
 class CommonArgs(TypedDict):
@@ -85,3 +92,14 @@ class ChangeArgs(TypedDict):
     confirm: str | None
     force_unlock: bool
     allow_replace: tuple[str, ...]
+
+
+# What a command that lacks an option means by it: one place, so no converter guesses.
+ABSENT: dict[str, object] = {
+    "dry_run": False,
+    "confirm": None,
+    "force_unlock": False,
+    "allow_replace": [],
+    "affected": None,
+    "expect_no_changes": False,
+}

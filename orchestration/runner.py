@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -23,6 +23,7 @@ class Status(str, Enum):
     SKIPPED = "skipped"
     DRIFTED = "drifted"
     BLOCKED = "blocked"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -66,6 +67,20 @@ class Console:
 
 
 UNCHANGED = "the outputs it reads are unchanged"
+NOT_DEPLOYED = "not deployed"
+INTERRUPTED = "interrupted (Ctrl-C) while it ran: its stack may hold a pending operation"
+NOT_STARTED = "not started: the run was interrupted"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, with what became of every stack of the plan."""
+
+    def __init__(self, results: list[StepResult]) -> None:
+        super().__init__()
+        self.results = results
+
+
+NOTHING_TO_DESTROY = "not deployed: nothing to destroy"
 
 
 def run_plan(
@@ -92,44 +107,69 @@ def run_plan(
         for upstream in upstreams
         if upstream in stacks
     }
-    for wave in plan.waves:
-        runnable = []
-        for stack in wave:
-            stopped_by = _failed_neighbour(plan.action, stack, results)
-            name = stack.layer.name
-            if stopped_by:
-                results[name] = StepResult(
-                    name, stack.name, Status.SKIPPED, detail=f"{stopped_by} failed", stopped=True
-                )
-            elif name in cascade and not _reads_changed(
-                plan.action,
-                stack,
-                upstreams=cascade[name],
-                stacks=stacks,
-                before=before,
-                results=results,
-                engine=engine,
-            ):
-                console.for_layer(name)(f"skipped: {UNCHANGED}")
-                results[name] = StepResult(name, stack.name, Status.SKIPPED, detail=UNCHANGED)
-            else:
-                runnable.append(stack)
-        with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
-            futures = {
-                stack.layer.name: pool.submit(
-                    _run_step,
+    running: dict[str, Future[StepResult]] = {}
+    try:
+        for wave in plan.waves:
+            runnable = []
+            for stack in wave:
+                stopped_by = _failed_neighbour(plan.action, stack, results)
+                name = stack.layer.name
+                if stopped_by:
+                    results[name] = StepResult(
+                        name,
+                        stack.name,
+                        Status.SKIPPED,
+                        detail=f"{stopped_by} failed",
+                        stopped=True,
+                    )
+                elif name in cascade and not _reads_changed(
                     plan.action,
                     stack,
-                    engine,
-                    console,
-                    revision,
-                    blocked=blocked,
-                    keep_protected=plan.keep_protected,
-                )
-                for stack in runnable
-            }
-            for name, future in futures.items():
+                    upstreams=cascade[name],
+                    stacks=stacks,
+                    before=before,
+                    results=results,
+                    engine=engine,
+                ):
+                    console.for_layer(name)(f"skipped: {UNCHANGED}")
+                    results[name] = StepResult(name, stack.name, Status.SKIPPED, detail=UNCHANGED)
+                else:
+                    runnable.append(stack)
+            with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
+                futures = running = {
+                    stack.layer.name: pool.submit(
+                        _run_step,
+                        plan.action,
+                        stack,
+                        engine,
+                        console,
+                        revision,
+                        blocked=blocked,
+                        keep_protected=plan.keep_protected,
+                    )
+                    for stack in runnable
+                }
+                for name, future in futures.items():
+                    results[name] = future.result()
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the CLI too, which then fails: what ran and did not succeed is
+        # interrupted, what succeeded keeps its result, the rest was not started.
+        for name, future in running.items():
+            finished = future.done() and not future.cancelled() and future.exception() is None
+            if finished and future.result().ok:
                 results[name] = future.result()
+            else:
+                results[name] = StepResult(
+                    name, stacks[name].name, Status.INTERRUPTED, detail=INTERRUPTED
+                )
+        for stack in plan.stacks:
+            results.setdefault(
+                stack.layer.name,
+                StepResult(
+                    stack.layer.name, stack.name, Status.SKIPPED, detail=NOT_STARTED, stopped=True
+                ),
+            )
+        raise Interrupted([results[stack.layer.name] for stack in plan.stacks]) from None
     return [results[stack.layer.name] for stack in plan.stacks]
 
 
@@ -187,6 +227,13 @@ def _run_step(
     keep_protected: bool = False,
 ) -> StepResult:
     out = console.for_layer(stack.layer.name)
+    if action in (Action.DESTROY, Action.DRIFT) and not engine.exists(stack):
+        # Never deployed means one thing everywhere: nothing there, said in one word.
+        if action is Action.DESTROY:
+            out(NOTHING_TO_DESTROY)
+            return StepResult(stack.layer.name, stack.name, Status.SKIPPED, detail=NOT_DEPLOYED)
+        out(f"cannot {action.value}: {NOT_DEPLOYED}")
+        return StepResult(stack.layer.name, stack.name, Status.BLOCKED, detail=NOT_DEPLOYED)
     reason = blocked(stack)
     if reason:
         out(f"cannot {action.value}: {reason}")

@@ -188,12 +188,25 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
     values = _Values(DATA.project, raw, DATA_KEYS)
     p = ctx.profile
     capacity = _parser(env.validate_capacity)
+    billing_mode = values.get(
+        "billing_mode", p.dynamodb_billing_mode, lambda k, v: env.parse_billing_mode(k, str(v))
+    )
     min_capacity = values.get("min_capacity", p.dynamodb_min_capacity, capacity)
     max_capacity = values.get("max_capacity", max(p.dynamodb_max_capacity, min_capacity), capacity)
     if max_capacity < min_capacity:
         raise ConfigError(
             values.key("max_capacity"), max_capacity, f"at least min_capacity ({min_capacity})"
         )
+    if billing_mode is env.BillingMode.PAY_PER_REQUEST:
+        # Capacities would be silently ignored on an on-demand table: refuse them instead.
+        for name in ("min_capacity", "max_capacity"):
+            if values.values.get(name) is not None:
+                raise ConfigError(
+                    values.key(name),
+                    values.values[name],
+                    f"no value: capacities apply to PROVISIONED tables, and {environment}'s is "
+                    f"PAY_PER_REQUEST (set {values.key('billing_mode')}: PROVISIONED to use them)",
+                )
     return DataSettings(
         context=ctx,
         table_name=ctx.naming.name("analytics-table", NameKind.DYNAMODB_TABLE),
@@ -203,9 +216,7 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
             ctx.naming.name("data-archive", NameKind.S3_BUCKET),
             lambda k, v: check_name(NameKind.S3_BUCKET, str(v), k),
         ),
-        billing_mode=values.get(
-            "billing_mode", p.dynamodb_billing_mode, lambda k, v: env.parse_billing_mode(k, str(v))
-        ),
+        billing_mode=billing_mode,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
         versioning=p.s3_versioning,
@@ -322,3 +333,11 @@ def load_data() -> DataSettings:
 
 def load_compute() -> ComputeSettings:
     return _load(COMPUTE, parse_compute)
+
+
+# Each layer's parser, for checking a stack file before any engine runs it (orchestration).
+PARSERS: Mapping[str, Callable[[str, str | None, Mapping[str, Any]], object]] = {
+    NETWORK.name: parse_network,
+    DATA.name: parse_data,
+    COMPUTE.name: parse_compute,
+}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from orchestration.commands import layers, outputs, promote, rollback, smoke
+from orchestration.commands import cancel, layers, outputs, promote, rollback, smoke
 from orchestration.context import Run, Runtime
 from orchestration.options import (
+    CancelOptions,
     LayersOptions,
     Options,
     OutputsOptions,
@@ -34,3 +35,5 @@ def run(options: Options, runtime: Runtime, console: Console, out: TextIO) -> in
             return outputs.run(context, options)
         case SmokeOptions():
             return smoke.run(context, options)
+        case CancelOptions():
+            return cancel.run(context, options)

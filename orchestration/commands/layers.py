@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
-from orchestration import retained
+from orchestration import retained, stack_config
 from orchestration.affected import affected
 from orchestration.context import Run
 from orchestration.engine import StackRef
@@ -22,7 +22,7 @@ from orchestration.plan import (
 )
 from orchestration.replacement_guard import check_replacements
 from orchestration.revisions import current_revision
-from orchestration.runner import Status, StepResult, run_plan, summary
+from orchestration.runner import Interrupted, Status, StepResult, run_plan, summary
 from shared.errors import PlatformError
 
 
@@ -60,6 +60,7 @@ def run(run: Run, options: LayersOptions) -> int:
         ),
         keep_protected=run.profile.protect_stateful,
     )
+    stack_config.check(plan.stacks)  # every layer of the run, before anything starts
     if options.dry_run:
         run.say(plan.render())
         return 0
@@ -92,7 +93,11 @@ def _run_layers(
         return missing_upstream(stack, run.stack_for, engine)
 
     revision = current_revision()
-    results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
+    try:
+        results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
+    except Interrupted as stop:
+        run.record_interrupted(stop, revision)
+        raise
     run.say(summary(results))
     if plan.keep_protected:
         kept = [(stack, engine.protected(stack)) for stack in plan.stacks]
@@ -106,6 +111,16 @@ def _run_layers(
 def _exit_code(run: Run, options: LayersOptions, results: list[StepResult]) -> int:
     if options.action is Action.DRIFT:
         return 1 if any(r.status is not Status.SUCCEEDED for r in results) else 0
+    if options.action is Action.PREVIEW and options.expect_no_changes:
+        # A gate fails when it cannot prove its claim: an unpreviewed layer proves nothing.
+        unproven = [
+            f"{r.layer} ({r.status.value}: {r.detail})"
+            for r in results
+            if r.status in (Status.BLOCKED, Status.FAILED) or r.stopped
+        ]
+        if unproven:
+            run.say(f"no changes cannot be shown: not previewed: {'; '.join(unproven)}")
+            return 1
     if not all(r.ok or r.status is Status.BLOCKED or r.unneeded for r in results):
         return 1
     if options.action is Action.PREVIEW and options.expect_no_changes:

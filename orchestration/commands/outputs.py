@@ -9,6 +9,7 @@ from orchestration.context import Run
 from orchestration.engine import Engine
 from orchestration.options import OutputsOptions
 from shared import outputs
+from shared.errors import PlatformError
 
 
 def merged(run: Run, engine: Engine) -> dict[str, Any]:
@@ -22,8 +23,14 @@ def run(run: Run, options: OutputsOptions) -> int:
     described = {key: found.get(key) for key in outputs.SHOWN}
     if options.json:
         run.out.write(json.dumps(described, indent=2) + "\n")
-        return 0
-    width = max(len(key) for key in described)
-    for key, value in described.items():
-        run.say(f"{key:<{width}}  {value if value is not None else '(not deployed)'}")
+    else:
+        width = max(len(key) for key in described)
+        for key, value in described.items():
+            run.say(f"{key:<{width}}  {value if value is not None else '(not deployed)'}")
+    missing = [key for key, value in described.items() if value is None]
+    if missing:
+        raise PlatformError(
+            f"{run.environment} has no {', '.join(missing)}: not deployed "
+            f"(nox -s deploy -- {run.environment})"
+        )
     return 0

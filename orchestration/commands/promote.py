@@ -22,7 +22,7 @@ from orchestration.plan import Action, build_plan
 from orchestration.promotion import SourceState, check_direction
 from orchestration.replacement_guard import check_replacements
 from orchestration.revisions import worktree
-from orchestration.runner import StepResult, run_plan, summary
+from orchestration.runner import Interrupted, StepResult, run_plan, summary
 from orchestration.targets import Target
 from shared.errors import PlatformError
 
@@ -33,9 +33,10 @@ class Promotion:
 
     run: Run
     options: PromoteOptions
-    engine: Engine
-    target: Target
-    source: SourceState
+    # None in a dry run, which starts no CLI and so reads neither.
+    engine: Engine | None
+    target: Target | None
+    source: SourceState | None
     # Entered when a gate first needs the revision's checkout, left when the run ends.
     exits: ExitStack = field(default_factory=ExitStack)
     results: list[StepResult] = field(default_factory=list)
@@ -43,13 +44,18 @@ class Promotion:
 
     @property
     def revision(self) -> str:
-        if self.source.revision is None:
+        if self.source is None or self.source.revision is None:
             raise PlatformError(f"refusing to promote: {self.refusal}")
         return self.source.revision
 
     @property
     def refusal(self) -> str | None:
-        return self.source.refusal()
+        return self.source.refusal() if self.source else None
+
+    def connected(self) -> tuple[Engine, Target]:
+        if self.engine is None or self.target is None:
+            raise AssertionError("a dry run runs no gate")  # run() connects before any gate
+        return self.engine, self.target
 
     @property
     def confirmed(self) -> bool:
@@ -84,7 +90,9 @@ class Gate:
     known: Callable[[Promotion], str | None] = lambda _p: None
 
 
-def _source_known(p: Promotion) -> str:
+def _source_known(p: Promotion) -> str | None:
+    if p.source is None:
+        return None  # a dry run: read when the promotion runs
     if p.refusal:
         return f"REFUSED: {p.refusal}"
     return f"ok: {p.source.record.describe() if p.source.record else ''}"
@@ -93,7 +101,8 @@ def _source_known(p: Promotion) -> str:
 def _source(p: Promotion) -> str:
     if p.refusal:
         raise PlatformError(f"refusing to promote: {p.refusal}")
-    return p.source.record.describe() if p.source.record else p.revision
+    record = p.source.record if p.source else None
+    return record.describe() if record else p.revision
 
 
 def _guardrails(p: Promotion) -> str:
@@ -107,7 +116,8 @@ def _allowed(p: Promotion) -> str:
 
 def _preview(p: Promotion) -> str:
     stacks = list(p.stacks.values())
-    check_replacements(stacks, p.engine, p.options.allow_replace, p.run.say, "promote")
+    engine, _target = p.connected()
+    check_replacements(stacks, engine, p.options.allow_replace, p.run.say, "promote")
     return "no stateful resource would be replaced unnamed"
 
 
@@ -139,7 +149,12 @@ def _deploy(p: Promotion) -> str:
         backend_url=p.run.backend_url,
         revision=p.revision,
     )
-    p.results = run_plan(plan, p.engine, p.run.console, p.revision)
+    try:
+        p.results = run_plan(plan, p.connected()[0], p.run.console, p.revision)
+    except Interrupted as stop:
+        p.run.record_interrupted(stop, p.revision)
+        p.results = []  # recorded: the run's own report would repeat it
+        raise
     p.run.say(summary(p.results))
     failed = [result.layer for result in p.results if not result.ok]
     if failed:
@@ -151,14 +166,14 @@ def _deploy(p: Promotion) -> str:
 
 
 def _smoke(p: Promotion) -> str:
-    smoke_and_record(p.run, p.engine, p.target)
+    smoke_and_record(p.run, *p.connected())
     return "passed"
 
 
 GATES: tuple[Gate, ...] = (
     Gate(
         "source passed",
-        lambda p: "the source's smoke record of this revision",
+        lambda p: f"{p.options.source}'s deployed revision and its smoke record",
         _source,
         _source_known,
     ),
@@ -191,13 +206,11 @@ GATES: tuple[Gate, ...] = (
 
 def run(run: Run, options: PromoteOptions) -> int:
     check_direction(options.source, run.environment)
+    if options.dry_run:  # touches nothing: no CLI, no emulator, no credentials
+        run.say(render(Promotion(run, options, None, None, None)))
+        return 0
     engine, target = run.connect()
     promotion = Promotion(run, options, engine, target, _source_state(run, options, engine))
-    if options.dry_run:
-        run.say(render(promotion))
-        if promotion.refusal:
-            raise PlatformError(f"refusing to promote: {promotion.refusal}")
-        return 0
     with run.lock(force=options.force_unlock, confirm=options.confirm), promotion.exits:
         try:
             for number, gate in enumerate(GATES):
@@ -217,7 +230,7 @@ def render(p: Promotion) -> str:
     """The dry run: each gate, numbered, with what is known of it now."""
     lines = [
         f"promote {p.options.source} -> {p.run.environment}",
-        f"  revision: {p.source.revision or '(none)'}",
+        f"  revision: {p.source.revision or '(none)' if p.source else '(read at run time)'}",
     ]
     width = max(len(gate.name) for gate in GATES)
     for number, gate in enumerate(GATES):

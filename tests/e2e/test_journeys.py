@@ -86,7 +86,7 @@ def test_every_session_on_the_local_target_with_a_rollback(checkout: Checkout) -
     run("destroy", "dev")
     destroyed = [argv[argv.index("--stack") + 1] for argv in _commands(checkout, "destroy")]
     assert destroyed[0] == "organization/trading-compute/dev", "dependents first"
-    assert "(not deployed)" in run("outputs", "dev")
+    assert "(not deployed)" in run("outputs", "dev", code=1)
     assert checkout.dirty() == []
     assert "trading-rollback-" not in checkout.git("worktree", "list")
     backends = {call["backend"] for call in checkout.invocations() if call["backend"]}

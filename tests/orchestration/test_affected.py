@@ -182,3 +182,15 @@ def test_preview_affected_skips_the_reader_when_the_upstream_would_change_nothin
     result = changed.run("preview", "dev", "--affected")
     assert result.code == 0
     assert "[compute] skipped: the outputs it reads are unchanged" in result.out
+
+
+def test_on_main_ahead_of_origin_the_base_is_where_origin_is(repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    _git(repo, "checkout", "-q", "main")
+    _git(tmp_path, "clone", "-q", str(repo), str(clone))
+    _change(clone, "stacks/data/__main__.py")
+    _change(clone, "functions/data_processor/handler.py")
+    # Both unpushed commits count, not only the last one (origin/HEAD is the merge base).
+    selection = affected(root=clone)
+    assert selection.layers == ["data", "compute"]
+    assert selection.base == _git(repo, "rev-parse", "--short", "HEAD").strip()

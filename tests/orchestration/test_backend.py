@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from orchestration import backend
@@ -14,6 +17,7 @@ from orchestration.backend import (
     passphrase_env,
 )
 from shared.errors import PlatformError
+from shared.layers import REPO_ROOT
 
 
 def test_each_environment_has_its_own_state_url() -> None:
@@ -62,3 +66,39 @@ def test_passphrase_never_prompts() -> None:
     assert passphrase_env("s3://b/trading-analytics/dev", {"PULUMI_CONFIG_PASSPHRASE": "x"}) == {}
     with pytest.raises(PlatformError, match="needs a secrets passphrase; set PULUMI_CONFIG_PASS"):
         passphrase_env("s3://b/trading-analytics/dev", {})
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("file://", "names no directory; expected file:///ABSOLUTE/PATH"),
+        ("s3://", "names no bucket; expected s3://BUCKET[/PREFIX][?OPTIONS]"),
+        ("s3://?region=eu-west-1", "names no bucket"),
+        ("s3://My_Bucket", "'My_Bucket' is not an S3 bucket name"),
+        ("gs://", "names no bucket"),
+        ("https://api.pulumi.com/some/path", "a Pulumi Cloud URL takes no path or query"),
+        ("ftp://host/x", "is not a backend URL"),
+    ],
+)
+def test_a_backend_url_its_scheme_cannot_use_is_refused_in_one_line(given: str, says: str) -> None:
+    with pytest.raises(PlatformError, match=re.escape(says)) as caught:
+        backend_base(given, "aws", {})
+    assert str(caught.value).startswith(f"--backend {given!r}") and "\n" not in str(caught.value)
+
+
+def test_a_relative_file_backend_is_resolved_against_the_checkout_and_said_so() -> None:
+    said: list[str] = []
+    base = backend_base("file://mystate", "aws", {}, said.append)
+    assert base == (REPO_ROOT / "mystate").as_uri()
+    assert said == [
+        f"backend: file://mystate is relative; it is resolved against the checkout: {base}"
+    ]
+    assert backend_base("file:///abs/state", "aws", {}, said.append) == "file:///abs/state"
+    assert backend_base("file://~/state", "aws", {}) == (Path.home() / "state").as_uri()
+
+
+def test_the_environment_variable_is_named_when_it_is_wrong() -> None:
+    with pytest.raises(
+        PlatformError, match=r"^\$TRADING_ANALYTICS_BACKEND 's3://' names no bucket"
+    ):
+        backend_base(None, "aws", {backend.BACKEND_ENV: "s3://"})

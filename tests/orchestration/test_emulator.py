@@ -41,3 +41,17 @@ def test_a_stale_record_is_not_trusted(state: Path) -> None:
     assert emulator.running_emulator() is None
     (state / "emulator.json").write_text("{not json")
     assert emulator.running_emulator() is None
+
+
+def test_help_and_a_wrong_command_answer_as_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as helped:
+        emulator.main(["--help"])
+    assert helped.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: nox -s emulator -- ")
+    with pytest.raises(SystemExit) as wrong:
+        emulator.main(["restart"])
+    assert wrong.value.code == 2
+    assert (
+        "invalid choice: 'restart' (choose from 'start', 'stop', 'status')"
+        in capsys.readouterr().err
+    )

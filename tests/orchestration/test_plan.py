@@ -99,8 +99,8 @@ def test_dry_runs_print_the_backend_each_environment_really_uses(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TRADING_ANALYTICS_BACKEND")  # the defaults are what is tested
-    s3 = harness.run("deploy", "dev", "--dry-run", "--backend", "s3://b?region=eu-west-1")
-    assert "backend: s3://b/trading-analytics/dev?region=eu-west-1" in s3.out
+    s3 = harness.run("deploy", "dev", "--dry-run", "--backend", "s3://bkt?region=eu-west-1")
+    assert "backend: s3://bkt/trading-analytics/dev?region=eu-west-1" in s3.out
     cloud = harness.run(
         "deploy", "dev", "--dry-run", "--backend", "https://api.pulumi.com", "--org", "acme"
     )

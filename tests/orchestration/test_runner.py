@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from orchestration.engine import Step
 from tests.support.cli_harness import Harness
 
 
@@ -76,3 +80,57 @@ def test_drift_reports_each_layer_and_fails_when_any_differs(harness: Harness) -
     assert result.code == 1
     assert "\ndata     drifted" in result.out and "update 1" in result.out
     assert "\nnetwork  succeeded" in result.out
+
+
+def test_a_gate_that_could_not_preview_a_layer_fails_naming_it(harness: Harness) -> None:
+    # Nothing deployed: compute is blocked, so "no changes" cannot be shown for it.
+    unchanged = [Step("same", "urn:pulumi:dev::fake::x", "fake")]
+    harness.engine.would = {"network": unchanged, "data": unchanged, "compute": unchanged}
+    result = harness.run("preview", "dev", "--expect-no-changes")
+    assert result.code == 1
+    assert "no changes cannot be shown: not previewed: compute (blocked: " in result.out
+    harness.run("deploy", "dev")
+    assert harness.run("preview", "dev", "--expect-no-changes").code == 0
+    harness.engine.fail = {"data"}
+    failed = harness.run("preview", "dev", "--expect-no-changes")
+    assert failed.code == 1 and "data (failed: " in failed.out
+
+
+def test_destroying_what_was_never_deployed_is_nothing_to_destroy_and_goes_on(
+    harness: Harness,
+) -> None:
+    assert harness.run("deploy", "dev", "network").code == 0
+    result = harness.run("destroy", "dev")
+    assert result.code == 0, result.err
+    assert "[compute] not deployed: nothing to destroy" in result.out
+    assert "[data   ] not deployed: nothing to destroy" in result.out
+    assert [c.layer for c in harness.engine.operations("destroy")] == ["network"]
+
+
+def test_drift_of_a_layer_never_deployed_says_so_and_fails(harness: Harness) -> None:
+    assert harness.run("deploy", "dev", "network").code == 0
+    result = harness.run("drift", "dev")
+    assert result.code == 1
+    assert "[data   ] cannot drift: not deployed" in result.out
+    assert "\nnetwork  succeeded" in result.out
+
+
+def test_ctrl_c_writes_the_report_and_names_the_cancel_for_each_interrupted_stack(
+    harness: Harness, tmp_path: Path
+) -> None:
+    assert harness.run("deploy", "dev", "--target", "aws").code == 0
+    harness.engine.interrupt = {"data"}
+    result = harness.run("deploy", "dev", "--target", "aws")
+    assert result.code == 130 and result.err == "error: interrupted\n"
+    assert (
+        "interrupted: organization/trading-data/dev may hold a pending operation; if a later run "
+        "says it is locked, clear it: nox -s cancel -- dev data --target aws"
+    ) in result.out
+    report = sorted((tmp_path / "runs").glob("dev-*.json"))[-1]
+    document = json.loads(report.read_text())
+    assert document["exit_code"] == 130
+    results = {stack["layer"]: stack["result"] for stack in document["stacks"]}
+    assert results == {"network": "succeeded", "data": "interrupted", "compute": "skipped"}
+    cancel = harness.run("cancel", "dev", "data", "--target", "aws")
+    assert cancel.code == 0, cancel.err
+    assert [c.layer for c in harness.engine.operations("cancel")] == ["data"]

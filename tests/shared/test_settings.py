@@ -24,6 +24,9 @@ BAD_VALUES = [
     ("data", "bucket_name", "My_Bucket", "s3 bucket name of 3 to 63"),
     ("data", "min_capacity", "0", "from 1 to 40000"),
     ("data", "max_capacity", "1", "at least min_capacity"),
+    # staging's table is on-demand: a capacity would have no effect there.
+    ("data", "min_capacity", "50", "capacities apply to PROVISIONED tables"),
+    ("data", "max_capacity", "500", "staging's is PAY_PER_REQUEST"),
     ("network", "vpc_cidr", "10.0.0.0/33", "private IPv4 CIDR"),
     ("network", "vpc_cidr", "10.0.0.1/16", "private IPv4 CIDR"),
     ("network", "vpc_cidr", "8.8.0.0/16", "private IPv4 CIDR"),
@@ -71,3 +74,8 @@ def test_stack_files_set_only_known_keys() -> None:
 def test_more_zones_than_the_region_has_is_refused() -> None:
     with pytest.raises(SynthError, match=r"az_count = 4 .*has 3 availability zones"):
         synth_environment("dev", {"network": {"trading-network:az_count": "4"}}, zone_count=3)
+
+
+def test_capacities_are_taken_where_the_table_is_provisioned() -> None:
+    data = parse_data("dev", None, {"billing_mode": "PROVISIONED", "min_capacity": "50"})
+    assert data.billing_mode is BillingMode.PROVISIONED and data.min_capacity == 50

@@ -37,6 +37,8 @@ class FakeEngine:
 
     delay: float = 0.0
     fail: set[str] = field(default_factory=set)
+    # Layers whose operation is interrupted (Ctrl-C) while it runs.
+    interrupt: set[str] = field(default_factory=set)
     drifted: dict[str, Changes] = field(default_factory=dict)
     # Per layer, the outputs an up exports instead of every declared one.
     exports: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -113,6 +115,9 @@ class FakeEngine:
     def history(self, stack: StackRef) -> list[Deployment]:
         return list(self.histories.get(stack.name, []))
 
+    def cancel(self, stack: StackRef) -> None:
+        self.calls.append(Call("cancel", stack.layer.name, time.monotonic(), time.monotonic()))
+
     def operations(self, operation: str) -> list[Call]:
         return [c for c in self.calls if c.operation == operation]
 
@@ -133,6 +138,8 @@ class FakeEngine:
         try:
             if stack.layer.name in self.fail:
                 raise EngineError(f"{operation} of {stack.layer.name} failed (injected)")
+            if stack.layer.name in self.interrupt:
+                raise KeyboardInterrupt
             with self.lock:
                 result = apply()
             on_output(f"{operation}: done")

@@ -44,6 +44,8 @@ each behaviour comes from (pulumi/pulumi at v3.27x unless noted):
   program no longer registers one; `destroy --exclude-protected` keeps each protected resource and
   what it depends on (parents, dependencies; destroy.go getProtectedExcludes), keeps the stack's
   outputs with them, and prints the CLI's "There are still N protected resources" lines.
+- `cancel --yes --stack`: deletes every lock file of the stack, as the diy backend's
+  CancelCurrentUpdate does (pkg/backend/diy/backend.go; pkg/cmd/pulumi/cancel.go wants --yes).
 - `stack export`: apitype.UntypedDeployment, resources as ResourceV3 with `protect` and
   `retainOnDelete` omitted when false (sdk/go/common/apitype/core.go).
 

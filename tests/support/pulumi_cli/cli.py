@@ -68,6 +68,7 @@ FLAGS: dict[str, dict[str, bool]] = {
     "stack tag set": {"--stack": True},
     "stack tag get": {"--stack": True},
     "stack tag ls": {"--stack": True, "--json": False},
+    "cancel": {"--stack": True, "--yes": False},
     "up": {**_OPERATION, "--yes": False, "--skip-preview": False, "--plan": True},
     "preview": {**_OPERATION, "--json": False, "--save-plan": True},
     "refresh": {**_OPERATION, "--yes": False, "--skip-preview": False, "--preview-only": False},
@@ -339,6 +340,20 @@ class Cli:
 
     def cmd_version(self, _parsed: Parsed) -> int:
         print(f"v{_VERSION}")
+        return 0
+
+    def cmd_cancel(self, parsed: Parsed) -> int:
+        # pkg/cmd/pulumi/cancel.go: --yes when non-interactive; the diy backend's
+        # CancelCurrentUpdate deletes every lock file of the stack (pkg/backend/diy/backend.go).
+        if not parsed.has("--yes"):
+            raise CliError(
+                "--yes must be passed in to proceed when running in non-interactive mode"
+            )
+        stack = self._stack(parsed)
+        stack.load()
+        for lock in stack.lock_dir.glob("*.json") if stack.lock_dir.is_dir() else []:
+            lock.unlink(missing_ok=True)
+        print(f"The currently running update for '{parsed.one('--stack')}' has been canceled!")
         return 0
 
     def cmd_whoami(self, parsed: Parsed) -> int:
