@@ -27,8 +27,11 @@ VENVS = {
     "ops": ("tools,local", "about 2 minutes and 700 MB"),
     "dev": ("test,lint", "about 3 minutes and 900 MB"),
 }
+STAMP = "pins.sha256"
 
-nox.options.sessions = ["tests", "e2e", "lint", "guardrails", "scan"]
+nox.options.sessions = ["tests", "lint", "guardrails", "scan"]
+# pytest-xdist: the tests on every core (up to four), a module's tests on one worker.
+PARALLEL = ("--numprocesses", "auto", "--maxprocesses", "4")
 nox.options.error_on_missing_interpreters = True
 # Sessions run in the shared virtualenvs, which `_venv` manages, not in one of nox's own each.
 in_shared_venv = nox.session(venv_backend="none")
@@ -38,13 +41,23 @@ on_demand = nox.session(venv_backend="none", default=False)
 @in_shared_venv
 def tests(session: nox.Session) -> None:
     """Unit and functional tests, offline (mocks, moto, fake engine): -- [PYTEST ARGS]."""
-    _run(session, "dev", "pytest", "--ignore", str(E2E), *session.posargs)
+    _run(
+        session,
+        "dev",
+        "pytest",
+        *PARALLEL,
+        "--dist",
+        "loadfile",
+        "--ignore",
+        str(E2E),
+        *session.posargs,
+    )
 
 
-@in_shared_venv
+@on_demand
 def e2e(session: nox.Session) -> None:
     """End-to-end journeys through the Automation API and the CLI double: -- [PYTEST ARGS]."""
-    _run(session, "dev", "pytest", str(E2E), *session.posargs)
+    _run(session, "dev", "pytest", *PARALLEL, str(E2E), *session.posargs)
 
 
 @in_shared_venv
@@ -223,19 +236,32 @@ def _run(
 
 def _venv(session: nox.Session, name: str) -> Path:
     """.nox/NAME's bin directory: built once, rebuilt only when the pins or extras change."""
+    if name == "ops" and _current("dev"):
+        name = "dev"  # it holds the operational extras too: no second build where it exists
     extras, cost = VENVS[name]
     venv = ROOT / ".nox" / name
-    stamp = venv / "pins.sha256"
-    wanted = hashlib.sha256(
-        extras.encode() + CONSTRAINTS.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
-    ).hexdigest()
-    python = venv / "bin" / "python"
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+    if _current(name):
         return venv / "bin"  # nothing to install: nothing said about pip
+    python = venv / "bin" / "python"
     session.log(f"building .nox/{name} for [{extras}], once ({cost}; later runs reuse it) ...")
     session.run(sys.executable, "-m", "venv", "--clear", str(venv), external=True, silent=True)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     session.run(*pip, "-c", str(CONSTRAINTS), "-e", f".[{extras}]", external=True)
-    stamp.write_text(wanted)
+    (venv / STAMP).write_text(_pins(name))
     session.log(f"built .nox/{name}")
     return venv / "bin"
+
+
+def _pins(name: str) -> str:
+    extras, _cost = VENVS[name]
+    pins = CONSTRAINTS.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    return hashlib.sha256(extras.encode() + pins).hexdigest()
+
+
+def _current(name: str) -> bool:
+    """Whether .nox/NAME exists and was built from today's pins and extras."""
+    venv = ROOT / ".nox" / name
+    stamp = venv / STAMP
+    return (
+        (venv / "bin" / "python").exists() and stamp.exists() and stamp.read_text() == _pins(name)
+    )

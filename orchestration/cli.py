@@ -14,6 +14,7 @@ from typing import TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration import commands
+from orchestration.commands.promote import GATES
 from orchestration.context import REAL, Runtime
 from orchestration.options import (
     ABSENT,
@@ -156,8 +157,8 @@ COMMANDS = {
     "outputs": "the platform's outputs, merged across layers",
     "drift": "refresh-preview each layer; exit 1 when live resources differ",
     "rollback": "redeploy one layer from an earlier git revision",
-    "promote": "deploy to ENV the revision that passed smoke in FROM: guardrails, preview and "
-    "guard, confirm, deploy from a worktree, smoke",
+    "promote": "deploy to ENV the revision that passed smoke in FROM, gate by gate: "
+    + ", ".join(gate.name for gate in GATES),
     "smoke": "invoke the function with the test payload; check its writes",
     "cancel": "clear the pending operation an interrupted run left on its stacks (pulumi cancel)",
 }
@@ -188,7 +189,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert], Parsers]:
         )
         if name == "promote":
             sub.add_argument("source", metavar="FROM", help="the environment that passed")
-        _common(sub, report=name not in {"outputs", "smoke"})
+        _common(sub, report=name not in {"outputs", "smoke", "cancel"})
         converters[name] = _declare(name, sub)
     return root, converters, subs
 

@@ -12,15 +12,16 @@ from typing import Any, TextIO
 
 from orchestration import aws, emulator, targets
 from orchestration.automation import AutomationEngine
-from orchestration.backend import backend_base, backend_url
+from orchestration.backend import backend_base, backend_url, passphrase_env
 from orchestration.engine import Engine, StackRef
 from orchestration.lock import Holder, environment_lock, lock_at
 from orchestration.options import Common
+from orchestration.plan import Plan
 from orchestration.promotion import guardrails_gate
 from orchestration.report import RunInfo
 from orchestration.report import report as report_of
 from orchestration.report import write as write_report
-from orchestration.runner import Console, Interrupted, Status, StepResult
+from orchestration.runner import Console, Interrupted, Status, StepResult, run_plan
 from orchestration.state_objects import StateS3
 from orchestration.targets import Target
 from orchestration.toolchain import find_cli, prepare_virtualenvs
@@ -73,20 +74,25 @@ class Run:
     # Where machine-readable output goes (stdout); the console carries everything else.
     out: TextIO
     profile: EnvironmentProfile
+    # The state base URL as checked (orchestration/backend.py), and this environment's in it.
+    backend_base: str
     backend_url: str
     stack_for: dict[str, StackRef]
+    # What reading the options found worth saying, printed after the target line.
+    notes: tuple[str, ...] = ()
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
     def start(cls, options: Common, runtime: Runtime, console: Console, out: TextIO) -> Run:
         profile = profile_for(options.environment)  # an unknown one is a one-line error, first
-        base = backend_base(options.backend, options.target, say=console.line)
+        notes: list[str] = []
+        base = backend_base(options.backend, options.target, say=notes.append)
         url = backend_url(base, options.environment)
         stacks = {
             name: StackRef(layer, options.environment, url, options.org)
             for name, layer in LAYERS.items()
         }
-        return cls(options, runtime, console, out, profile, url, stacks)
+        return cls(options, runtime, console, out, profile, base, url, stacks, tuple(notes))
 
     @property
     def environment(self) -> str:
@@ -123,8 +129,17 @@ class Run:
             written.append(write_report(document, self.options.report))
         self.say(f"report: {', '.join(_shown(p) for p in written)}")
 
-    def record_interrupted(self, stop: Interrupted, revision: str) -> None:
-        """After Ctrl-C: the report, and how to clear each stack that may hold an operation."""
+    def run_plan(
+        self, plan: Plan, engine: Engine, revision: str, **kwargs: Any
+    ) -> list[StepResult]:
+        """The plan run (orchestration/runner.py); after Ctrl-C, its report and the way back."""
+        try:
+            return run_plan(plan, engine, self.console, revision, **kwargs)
+        except Interrupted as stop:
+            self._record_interrupted(stop, revision)
+            raise
+
+    def _record_interrupted(self, stop: Interrupted, revision: str) -> None:
         self.record(stop.results, 130, revision)
         for result in stop.results:
             if result.status is Status.INTERRUPTED:
@@ -146,6 +161,7 @@ class Run:
 
     def lock(self, *, force: bool, confirm: str | None) -> AbstractContextManager[None]:
         """The environment's lock, held while this run changes it (orchestration/lock.py)."""
+        passphrase_env(self.backend_url)  # one the shell lacks: said before the lock, not after
         if force and confirm != self.environment:
             raise PlatformError(
                 f"--force-unlock removes another run's lock on {self.environment}; "
@@ -159,8 +175,8 @@ class Run:
         )
 
     def connect(self) -> tuple[Engine, Target]:
-        """The engine and the target it acts on; dry runs of deploy, destroy and rollback never
-        get here (promote's does, to read the source environment's evidence)."""
+        """The engine and the target it acts on; no dry run gets here."""
+        passphrase_env(self.backend_url)  # a passphrase the shell lacks: said before anything
         # The CLI first: without one, fail in seconds and start nothing.
         command = self.runtime.find_cli(self.options.install_cli, self.say)
         if self.options.target == "aws":

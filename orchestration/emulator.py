@@ -125,7 +125,11 @@ def main(argv: list[str]) -> int:
     )
     command = parser.parse_args(argv).command
     if command == "start":
-        start_emulator()
+        try:
+            start_emulator()
+        except PlatformError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     elif command == "stop":
         stop_emulator()
     else:

@@ -15,6 +15,7 @@ from shared.layers import REPO_ROOT
 
 SCHEMA = "trading-analytics/run-report/1"
 RUNS_DIR = REPO_ROOT / "build" / "runs"
+ACTIONS = {"promote": "deploy"}
 
 
 def utc(moment: datetime) -> str:
@@ -46,7 +47,8 @@ def report(info: RunInfo, results: Sequence[StepResult], exit_code: int) -> dict
             {
                 "layer": r.layer,
                 "stack": r.stack,
-                "action": info.command,
+                # A promotion deploys: each stack's action is the one the schema names.
+                "action": ACTIONS.get(info.command, info.command),
                 "result": r.status.value,
                 "detail": r.detail,
                 "duration_seconds": round(r.seconds, 3),

@@ -11,8 +11,9 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, TextIO
 
-from orchestration.engine import Changes, Engine, EngineError, StackRef, Step, revision_message
+from orchestration.engine import Changes, Engine, StackRef, Step, revision_message
 from orchestration.plan import Action, Plan, dependents
+from shared.errors import PlatformError
 
 
 class Status(str, Enum):
@@ -110,6 +111,7 @@ def run_plan(
     running: dict[str, Future[StepResult]] = {}
     try:
         for wave in plan.waves:
+            running = {}  # only this wave's stacks can be mid-update when Ctrl-C comes
             runnable = []
             for stack in wave:
                 stopped_by = _failed_neighbour(plan.action, stack, results)
@@ -252,7 +254,7 @@ def _run_step(
             changes = engine.destroy(stack, on_output=out, keep_protected=keep_protected)
         else:
             changes = engine.drift(stack, on_output=out)
-    except EngineError as error:
+    except PlatformError as error:  # the engine's, or a stack's own (passphrase, program files)
         out(f"failed: {error}")
         return StepResult(
             stack.layer.name,

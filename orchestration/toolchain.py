@@ -105,24 +105,17 @@ def _fill(venv: Virtualenv, root: Path, log: OnOutput) -> None:
     where = venv.path.relative_to(root)
     if not python.exists():
         log(f"creating {where} ...")
-        subprocess.run([sys.executable, "-m", "venv", str(venv.path)], check=True)
+        _step([sys.executable, "-m", "venv", str(venv.path)], root, f"creating {where}")
     probe = subprocess.run(
         [str(python), "-c", venv.probe], cwd=root, capture_output=True, check=False
     )
     if probe.returncode != 0:
         log(f"installing the project into {where} (once; about a minute) ...")
-        subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "-c",
-                str(root / "constraints.txt"),
-                "-e",
-                venv.requirement,
-            ],
-            cwd=root,
-            check=True,
-        )
+        pip = [str(python), "-m", "pip", "install", "--quiet", "-c", str(root / "constraints.txt")]
+        _step([*pip, "-e", venv.requirement], root, f"installing the project into {where}")
+
+
+def _step(argv: list[str], root: Path, doing: str) -> None:
+    """One step of filling a virtualenv; its failure is one line (pip said why, above)."""
+    if subprocess.run(argv, cwd=root, check=False).returncode != 0:
+        raise PlatformError(f"{doing} failed; see the output above (offline? a pin missing?)")

@@ -24,6 +24,8 @@ def run(options: Options, runtime: Runtime, console: Console, out: TextIO) -> in
     if isinstance(options, LayersOptions):
         layers.check(options, context.profile.protected)
     console.line(f"target: {context.target_description}")
+    for note in context.notes:
+        console.line(note)
     match options:
         case LayersOptions():
             return layers.run(context, options)

@@ -22,7 +22,7 @@ from orchestration.plan import (
 )
 from orchestration.replacement_guard import check_replacements
 from orchestration.revisions import current_revision
-from orchestration.runner import Interrupted, Status, StepResult, run_plan, summary
+from orchestration.runner import Status, StepResult, summary
 from shared.errors import PlatformError
 
 
@@ -60,7 +60,8 @@ def run(run: Run, options: LayersOptions) -> int:
         ),
         keep_protected=run.profile.protect_stateful,
     )
-    stack_config.check(plan.stacks)  # every layer of the run, before anything starts
+    if action is not Action.DESTROY:  # destroy runs no program: its config cannot stop it
+        stack_config.check(plan.stacks)  # every layer of the run, before anything starts
     if options.dry_run:
         run.say(plan.render())
         return 0
@@ -93,11 +94,7 @@ def _run_layers(
         return missing_upstream(stack, run.stack_for, engine)
 
     revision = current_revision()
-    try:
-        results = run_plan(plan, engine, run.console, revision, blocked, cascade=cascade)
-    except Interrupted as stop:
-        run.record_interrupted(stop, revision)
-        raise
+    results = run.run_plan(plan, engine, revision, blocked=blocked, cascade=cascade)
     run.say(summary(results))
     if plan.keep_protected:
         kept = [(stack, engine.protected(stack)) for stack in plan.stacks]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import smoke_records
-from orchestration.backend import backend_base, backend_url
+from orchestration.backend import backend_url
 from orchestration.commands.smoke import smoke_and_record
 from orchestration.context import Run
 from orchestration.engine import Engine, StackRef
@@ -22,7 +22,7 @@ from orchestration.plan import Action, build_plan
 from orchestration.promotion import SourceState, check_direction
 from orchestration.replacement_guard import check_replacements
 from orchestration.revisions import worktree
-from orchestration.runner import Interrupted, StepResult, run_plan, summary
+from orchestration.runner import StepResult, summary
 from orchestration.targets import Target
 from shared.errors import PlatformError
 
@@ -86,16 +86,8 @@ class Gate:
     checks: Callable[[Promotion], str]
     # Runs it: returns what passed; raises PlatformError to stop the promotion.
     runs: Callable[[Promotion], str]
-    # A state the dry run can know without running anything (ok, REFUSED, MISSING).
+    # A state the dry run can know without running anything (ok, not needed, MISSING).
     known: Callable[[Promotion], str | None] = lambda _p: None
-
-
-def _source_known(p: Promotion) -> str | None:
-    if p.source is None:
-        return None  # a dry run: read when the promotion runs
-    if p.refusal:
-        return f"REFUSED: {p.refusal}"
-    return f"ok: {p.source.record.describe() if p.source.record else ''}"
 
 
 def _source(p: Promotion) -> str:
@@ -150,10 +142,9 @@ def _deploy(p: Promotion) -> str:
         revision=p.revision,
     )
     try:
-        p.results = run_plan(plan, p.connected()[0], p.run.console, p.revision)
-    except Interrupted as stop:
-        p.run.record_interrupted(stop, p.revision)
-        p.results = []  # recorded: the run's own report would repeat it
+        p.results = p.run.run_plan(plan, p.connected()[0], p.revision)
+    except KeyboardInterrupt:
+        p.results = []  # reported already: the run's own report would repeat it
         raise
     p.run.say(summary(p.results))
     failed = [result.layer for result in p.results if not result.ok]
@@ -175,7 +166,6 @@ GATES: tuple[Gate, ...] = (
         "source passed",
         lambda p: f"{p.options.source}'s deployed revision and its smoke record",
         _source,
-        _source_known,
     ),
     Gate(
         "guardrails",
@@ -230,7 +220,7 @@ def render(p: Promotion) -> str:
     """The dry run: each gate, numbered, with what is known of it now."""
     lines = [
         f"promote {p.options.source} -> {p.run.environment}",
-        f"  revision: {p.source.revision or '(none)' if p.source else '(read at run time)'}",
+        "  revision: read when the promotion runs (a dry run starts no CLI)",
     ]
     width = max(len(gate.name) for gate in GATES)
     for number, gate in enumerate(GATES):
@@ -241,7 +231,7 @@ def render(p: Promotion) -> str:
 
 def _source_state(run: Run, options: PromoteOptions, engine: Engine) -> SourceState:
     """What the source environment's history and smoke records say of its revision."""
-    source_url = backend_url(backend_base(options.backend, options.target), options.source)
+    source_url = backend_url(run.backend_base, options.source)
     source_stacks = [
         dataclasses.replace(stack, environment=options.source, backend_url=source_url)
         for stack in run.stacks

@@ -10,7 +10,7 @@ from orchestration.engine import Engine, StackRef
 from orchestration.options import RollbackOptions
 from orchestration.plan import Action, Plan, build_plan, dependents, unmet_needs
 from orchestration.replacement_guard import check_replacements
-from orchestration.runner import Interrupted, run_plan, summary
+from orchestration.runner import summary
 
 
 def run(run: Run, options: RollbackOptions) -> int:
@@ -50,11 +50,7 @@ def _roll_back(run: Run, options: RollbackOptions, stack: StackRef, revision: st
         old = dataclasses.replace(stack, work_dir=checkout / "stacks" / stack.layer.name)
         if run.profile.protected:
             check_replacements([old], engine, options.allow_replace, run.say, "roll back")
-        try:
-            results = run_plan(_plan(run, old, revision), engine, run.console, revision)
-        except Interrupted as stop:
-            run.record_interrupted(stop, revision)
-            raise
+        results = run.run_plan(_plan(run, old, revision), engine, revision)
     run.say(summary(results))
     code = _verify(run, stack, engine) if results[0].ok else 1
     run.record(results, code, revision)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from orchestration import report as run_report
 from orchestration import smoke_records as records
 from orchestration.backend import backend_base, backend_url
 from orchestration.commands import promote
@@ -28,6 +29,7 @@ from tests.orchestration.test_replacement_guard import REPLACE_TABLE
 from tests.support.cli_harness import Harness
 from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
 from tests.support.moto_aws import BUCKET, TABLE
+from tests.support.run_reports import check_schema, reports
 
 
 def _git(*args: str) -> str:
@@ -138,6 +140,9 @@ def test_promote_of_a_passed_revision_deploys_that_revision_not_head(
     ]
     assert order == sorted(order), "source, guardrails, preview + guard, confirm, deploy, smoke"
     assert f"recorded: smoke of {PASSED[:12]} in production passed" in result.out
+    [promoted] = [r for r in reports(run_report.RUNS_DIR) if r["command"] == "promote"]
+    check_schema(promoted)  # the test's own reports (conftest), validated
+    assert {stack["action"] for stack in promoted["stacks"]} == {"deploy"}
     production = backend_url(backend_base(None, "local"), "production")
     record = records.load(production, lambda _options: None, PASSED)
     assert record is not None and record.passed and record.environment == "production"
@@ -207,7 +212,7 @@ def test_dry_run_prints_each_gate_and_its_state_and_touches_nothing(
     calls, connected = len(harness.engine.calls), len(harness.targets)
     result = harness.run("promote", "staging", "production", "--dry-run")
     assert result.code == 0, result.err
-    assert "  revision: (read at run time)" in result.out
+    assert "  revision: read when the promotion runs (a dry run starts no CLI)" in result.out
     assert (
         "0. source passed    pending: staging's deployed revision and its smoke record"
         in result.out

@@ -8,25 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 
-from orchestration.report import SCHEMA, RunInfo, report
-from shared.layers import REPO_ROOT
+from orchestration.report import RunInfo, report
 from tests.support.cli_harness import Harness
-
-SCHEMA_FILE = REPO_ROOT / "docs" / "run-report.schema.json"
-VALIDATOR = Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
+from tests.support.run_reports import VALIDATOR, check_schema, reports
 
 
 def _reports(tmp_path: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((tmp_path / "runs").glob("*.json"))]
-
-
-def _check_schema(document: dict[str, Any]) -> None:
-    errors = [error.message for error in VALIDATOR.iter_errors(document)]
-    assert errors == [], errors
-    assert document["schema"] == SCHEMA
-    assert document["started"] <= document["finished"]
+    return reports(tmp_path / "runs")
 
 
 def test_the_schema_refuses_what_it_does_not_describe() -> None:
@@ -49,7 +38,7 @@ def test_every_run_writes_a_report_in_the_documented_shape(
     result = harness.run(command, "dev")
     assert result.code == 0
     document = _reports(tmp_path)[-1]
-    _check_schema(document)
+    check_schema(document)
     assert (document["command"], document["environment"], document["exit_code"]) == (
         command,
         "dev",
@@ -68,7 +57,7 @@ def test_a_failed_run_is_reported_with_its_exit_code_and_the_reason(
     extra = tmp_path / "ci" / "deploy.json"
     assert harness.run("deploy", "dev", "--report", str(extra)).code == 1
     document = json.loads(extra.read_text())
-    _check_schema(document)
+    check_schema(document)
     by_layer = {s["layer"]: s for s in document["stacks"]}
     assert document["exit_code"] == 1
     assert by_layer["data"]["result"] == "failed" and by_layer["data"]["detail"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from orchestration.engine import Step
 from tests.support.cli_harness import Harness
+from tests.support.run_reports import check_schema, reports
 
 
 def test_network_and_data_overlap_and_compute_starts_after_both(harness: Harness) -> None:
@@ -126,8 +126,8 @@ def test_ctrl_c_writes_the_report_and_names_the_cancel_for_each_interrupted_stac
         "interrupted: organization/trading-data/dev may hold a pending operation; if a later run "
         "says it is locked, clear it: nox -s cancel -- dev data --target aws"
     ) in result.out
-    report = sorted((tmp_path / "runs").glob("dev-*.json"))[-1]
-    document = json.loads(report.read_text())
+    document = reports(tmp_path / "runs")[-1]
+    check_schema(document)
     assert document["exit_code"] == 130
     results = {stack["layer"]: stack["result"] for stack in document["stacks"]}
     assert results == {"network": "succeeded", "data": "interrupted", "compute": "skipped"}
