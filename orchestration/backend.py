@@ -66,15 +66,19 @@ def backend_base(
 
 
 def _file_base(given: str, where: str, say: Callable[[str], None]) -> str:
-    """file://PATH: absolute (file:///...), under ~, or relative to the checkout (said so)."""
+    """file://PATH: absolute (file:///...), under ~, or ./ or ../ the checkout (said so)."""
     raw = unquote(given[len("file://") :])
+    forms = "file:///ABSOLUTE/PATH, file://~/PATH or file://./PATH (relative to the checkout)"
     if not raw:
-        raise PlatformError(
-            f"{where} {given!r} names no directory; expected file:///ABSOLUTE/PATH, "
-            "file://~/PATH or file://RELATIVE/PATH (to the checkout)"
-        )
+        raise PlatformError(f"{where} {given!r} names no directory; expected {forms}")
     if raw.startswith("/"):
         return given
+    if not raw.startswith(("~", "./", "../")):
+        # URL parsers read the first part as a host and drop it: state would land in /.
+        raise PlatformError(
+            f"{where} {given!r}: {raw.split('/')[0]!r} would be read as a host and dropped; "
+            f"expected {forms}"
+        )
     path = Path(raw).expanduser() if raw.startswith("~") else REPO_ROOT / raw
     resolved = path.resolve().as_uri()
     if not raw.startswith("~"):

@@ -44,6 +44,9 @@ def test_deploy_then_preview_drift_and_outputs(checkout: Checkout) -> None:
     assert printed.stderr.startswith("target: ")
     assert set(outputs) == set(SHOWN) and all(outputs.values())
     assert outputs["lambda_function_name"] == "data-processor-dev-us-east-1"
+    assert outputs["dashboard_url"].startswith(
+        "https://us-east-1.console.aws.amazon.com/cloudwatch/"
+    )
 
     preview = checkout.run("preview", "dev", "--target", "aws", "--expect-no-changes")
     assert preview.returncode == 0, preview.stdout + preview.stderr

@@ -72,6 +72,7 @@ def test_passphrase_never_prompts() -> None:
     ("given", "says"),
     [
         ("file://", "names no directory; expected file:///ABSOLUTE/PATH"),
+        ("file://mystate", "'mystate' would be read as a host and dropped; expected file:///"),
         ("s3://", "names no bucket; expected s3://BUCKET[/PREFIX][?OPTIONS]"),
         ("s3://?region=eu-west-1", "names no bucket"),
         ("s3://My_Bucket", "'My_Bucket' is not an S3 bucket name"),
@@ -88,10 +89,10 @@ def test_a_backend_url_its_scheme_cannot_use_is_refused_in_one_line(given: str, 
 
 def test_a_relative_file_backend_is_resolved_against_the_checkout_and_said_so() -> None:
     said: list[str] = []
-    base = backend_base("file://mystate", "aws", {}, said.append)
+    base = backend_base("file://./mystate", "aws", {}, said.append)
     assert base == (REPO_ROOT / "mystate").as_uri()
     assert said == [
-        f"backend: file://mystate is relative; it is resolved against the checkout: {base}"
+        f"backend: file://./mystate is relative; it is resolved against the checkout: {base}"
     ]
     assert backend_base("file:///abs/state", "aws", {}, said.append) == "file:///abs/state"
     assert backend_base("file://~/state", "aws", {}) == (Path.home() / "state").as_uri()

@@ -95,3 +95,15 @@ def test_a_mistyped_flag_suggests_the_nearest(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err.splitlines()[-1] == (
         "nox -s deploy --: error: unrecognized arguments: --dryrun; did you mean --dry-run?"
     )
+
+
+@pytest.mark.parametrize("url", ["file://mystate", "s3://", "https://host/path"])
+def test_a_bad_backend_is_refused_in_one_line_before_anything_starts(
+    harness: Harness, url: str
+) -> None:
+    for argv in (["deploy", "dev"], ["deploy", "dev", "--dry-run"], ["outputs", "dev"]):
+        result = harness.run(*argv, "--backend", url)
+        assert result.code == 1 and result.out == ""
+        [line] = result.err.splitlines()
+        assert line.startswith(f"error: --backend {url!r}")
+    assert harness.engine.calls == [] and harness.cli_checked == [], "no CLI, no engine"
