@@ -26,7 +26,7 @@ from orchestration.promotion import guardrails_gate
 from shared.errors import PlatformError
 from shared.layers import LAYERS, REPO_ROOT
 from tests.orchestration.test_replacement_guard import REPLACE_TABLE
-from tests.support.cli_harness import Harness
+from tests.support.cli_harness import Harness, Run
 from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
 from tests.support.moto_aws import BUCKET, TABLE
 from tests.support.run_reports import check_schema, reports
@@ -61,6 +61,19 @@ def cloud(harness: Harness) -> Iterator[Cloud]:
 
 def _clients(cloud: Cloud, function: InProcessLambda) -> Callable[[str], Any]:
     return {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}.__getitem__
+
+
+def _promote_confirmed(harness: Harness, cloud: Cloud, *flags: str) -> Run:
+    """staging -> production, confirmed, with a function that passes production's smoke."""
+    return harness.run(
+        "promote",
+        "staging",
+        "production",
+        "--confirm",
+        "production",
+        *flags,
+        clients=_clients(cloud, InProcessLambda()),
+    )
 
 
 def _staging_at(harness: Harness, cloud: Cloud, revision: str, *, passes: bool = True) -> None:
@@ -117,14 +130,7 @@ def test_promote_of_a_passed_revision_deploys_that_revision_not_head(
 ) -> None:
     _staging_at(harness, cloud, PASSED)
     before = len(harness.engine.operations("up"))
-    result = harness.run(
-        "promote",
-        "staging",
-        "production",
-        "--confirm",
-        "production",
-        clients=_clients(cloud, InProcessLambda()),
-    )
+    result = _promote_confirmed(harness, cloud)
     assert result.code == 0, result.out + result.err
     ups = harness.engine.operations("up")[before:]
     assert sorted(c.layer for c in ups[:2]) == ["data", "network"]  # one wave, then compute
@@ -192,16 +198,7 @@ def test_a_preview_replacing_the_production_table_stops_promotion_unless_allowed
     assert refused.code == 1
     assert "refusing to promote: it would replace or delete stateful resources" in refused.err
     table = REPLACE_TABLE[0].urn
-    allowed = harness.run(
-        "promote",
-        "staging",
-        "production",
-        "--confirm",
-        "production",
-        "--allow-replace",
-        table,
-        clients=_clients(cloud, InProcessLambda()),
-    )
+    allowed = _promote_confirmed(harness, cloud, "--allow-replace", table)
     assert allowed.code == 0, allowed.err
 
 
@@ -286,14 +283,7 @@ def test_a_gate_declared_once_is_numbered_in_the_dry_run_and_runs_in_the_run(
     dry = harness.run("promote", "staging", "production", "--dry-run")
     assert "  4. change window    pending: the change calendar allows it" in dry.out
     assert "  6. smoke" in dry.out and ran == []
-    result = harness.run(
-        "promote",
-        "staging",
-        "production",
-        "--confirm",
-        "production",
-        clients=_clients(cloud, InProcessLambda()),
-    )
+    result = _promote_confirmed(harness, cloud)
     assert result.code == 0, result.err
     assert "gate 4/6 change window: inside the change window" in result.out
     assert "gate 6/6 smoke: passed" in result.out and ran == ["production"]
