@@ -5,20 +5,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Every service the stacks and the function call, under pulumi-aws's endpoint names.
-EMULATED_SERVICES = (
+# pulumi-aws's endpoint key for each resource module the stacks use, where the module's name is
+# not the key itself (a test maps every synthesized type token through this and fails on one it
+# cannot map, so a new resource type cannot reach the emulator's neighbour instead of it).
+ENDPOINT_OF_MODULE = {
+    "vpc": "ec2",  # security group rules are EC2 API calls
+}
+# Types whose module speaks another service's API.
+ENDPOINT_OF_TYPE = {
+    "aws:cloudwatch/logGroup:LogGroup": "logs",
+}
+# Resource modules the stacks use, and what the function and orchestration call besides.
+STACK_MODULES = (
     "appautoscaling",
+    "cloudwatch",
     "dynamodb",
     "ec2",
     "iam",
     "kinesis",
     "kms",
     "lambda",
-    "logs",
     "s3",
+    "sns",
     "sqs",
-    "sts",
-    "xray",
+    "vpc",
+)
+CALLED = ("logs", "sts", "xray")
+
+
+def endpoint_of(type_token: str) -> str:
+    """The pulumi-aws endpoint key a resource type's calls go to."""
+    if type_token in ENDPOINT_OF_TYPE:
+        return ENDPOINT_OF_TYPE[type_token]
+    module = type_token.split(":")[1].split("/", maxsplit=1)[0]
+    return ENDPOINT_OF_MODULE.get(module, module)
+
+
+# Every service the stacks, the function and orchestration call, under pulumi-aws's endpoint
+# names: all of them are set explicitly, so no AWS_ENDPOINT_URL_* or
+# AWS_IGNORE_CONFIGURED_ENDPOINT_URLS in the user's shell can send one elsewhere.
+EMULATED_SERVICES = tuple(
+    sorted({ENDPOINT_OF_MODULE.get(m, m) for m in STACK_MODULES} | set(CALLED))
 )
 
 

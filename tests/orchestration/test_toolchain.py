@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -143,3 +144,13 @@ def test_a_rollback_reuses_the_virtualenv_only_when_the_pins_are_the_same(
     (worktree / "constraints.txt").write_text("pulumi==3.0.0\n")  # an older revision's pins
     assert toolchain.program_virtualenv(stack, print) == worktree / ".venv"
     assert filled == [worktree / ".venv"]
+
+
+def test_the_cli_installed_into_the_checkout_is_ignored_by_git() -> None:
+    # Or every deploy would record `<rev>-dirty`, and promote would refuse it.
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(toolchain.LOCAL_CLI_ROOT / "bin" / "pulumi")],
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert ignored.returncode == 0
