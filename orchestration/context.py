@@ -127,7 +127,7 @@ class Run:
         written = [write_report(document)]
         if self.options.report:
             written.append(write_report(document, self.options.report))
-        self.say(f"report: {', '.join(_shown(p) for p in written)}")
+        self.say(f"report: {', '.join(shown(p) for p in written)}")
 
     def run_plan(
         self, plan: Plan, engine: Engine, revision: str, **kwargs: Any
@@ -186,7 +186,8 @@ class Run:
         return self.runtime.engine_for(command, target, self.say), target
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
+    """A path as a user reads it: relative to where they ran the command, when it is inside."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

@@ -4,13 +4,12 @@ programs use (shared/settings.py), so a bad value in compute stops the run befor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import yaml
 
+from orchestration.context import shown
 from orchestration.engine import StackRef
 from shared.errors import ConfigError, PlatformError
-from shared.layers import REPO_ROOT
 from shared.settings import PARSERS
 
 
@@ -22,7 +21,7 @@ def check(stacks: Iterable[StackRef]) -> None:
             document = yaml.safe_load(path.read_text()) if path.exists() else None
         except yaml.YAMLError as error:
             raise PlatformError(
-                f"{_shown(path)} is not YAML: {str(error).splitlines()[0]}"
+                f"{shown(path)} is not YAML: {str(error).splitlines()[0]}"
             ) from None
         config = dict((document or {}).get("config") or {})
         prefix = f"{stack.layer.project}:"
@@ -30,8 +29,4 @@ def check(stacks: Iterable[StackRef]) -> None:
         try:
             PARSERS[stack.layer.name](stack.environment, config.get("aws:region"), raw)
         except ConfigError as error:
-            raise PlatformError(f"{_shown(path)}: {error}") from None
-
-
-def _shown(path: Path) -> str:
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+            raise PlatformError(f"{shown(path)}: {error}") from None
