@@ -125,8 +125,14 @@ def promote(session: nox.Session) -> None:
 
 @on_demand
 def smoke(session: nox.Session) -> None:
-    """Invoke the deployed function with the test payload and check its writes: -- ENV."""
+    """One trade invoked, one put on the stream, both read back in their rollup: -- ENV."""
     _orchestrate(session, "smoke")
+
+
+@on_demand
+def send(session: nox.Session) -> None:
+    """Put well-formed trades on the stream: -- ENV [--count N] [--symbol S] [--amount A]."""
+    _orchestrate(session, "send")
 
 
 @on_demand
@@ -137,8 +143,8 @@ def cancel(session: nox.Session) -> None:
 
 @on_demand
 def emulator(session: nox.Session) -> None:
-    """Start, stop or show the local AWS emulator: nox -s emulator -- start|stop|status."""
-    _run(session, "ops", "python", "-m", "orchestration.emulator", *session.posargs)
+    """Start, stop, show or reset the local AWS emulator: -- start|stop|status|reset."""
+    _run(session, "ops", "python", "-m", "emulator", *session.posargs)
 
 
 @on_demand

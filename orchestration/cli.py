@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration import commands
 from orchestration.commands.promote import GATES
+from orchestration.commands.send import arguments as send_arguments
 from orchestration.context import REAL, Runtime
 from orchestration.options import (
     ABSENT,
@@ -26,6 +27,7 @@ from orchestration.options import (
     OutputsOptions,
     PromoteOptions,
     RollbackOptions,
+    SendOptions,
     SmokeOptions,
 )
 from orchestration.plan import Action
@@ -146,6 +148,9 @@ def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
     if name == "outputs":
         sub.add_argument("--json", action="store_true", help="print JSON (only) on stdout")
         return lambda ns, common: OutputsOptions(**common, json=ns.json)
+    if name == "send":
+        send_arguments(sub)
+        return lambda ns, c: SendOptions(**c, count=ns.count, symbol=ns.symbol, amount=ns.amount)
     return lambda ns, common: SmokeOptions(**common)
 
 
@@ -159,7 +164,8 @@ COMMANDS = {
     "rollback": "redeploy one layer from an earlier git revision",
     "promote": "deploy to ENV the revision that passed smoke in FROM, gate by gate: "
     + ", ".join(gate.name for gate in GATES),
-    "smoke": "invoke the function with the test payload; check its writes",
+    "smoke": "one trade invoked, one on the stream; both read back in their rollup",
+    "send": "put well-formed trades on the environment's stream, routed as the producers do",
     "cancel": "clear the pending operation an interrupted run left on its stacks (pulumi cancel)",
 }
 
@@ -189,7 +195,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert], Parsers]:
         )
         if name == "promote":
             sub.add_argument("source", metavar="FROM", help="the environment that passed")
-        _common(sub, report=name not in {"outputs", "smoke", "cancel"})
+        _common(sub, report=name not in {"outputs", "smoke", "cancel", "send"})
         converters[name] = _declare(name, sub)
     return root, converters, subs
 

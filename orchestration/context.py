@@ -10,7 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from orchestration import aws, emulator, targets
+import yaml
+
+from emulator import process as emulator
+from orchestration import aws, local_state, targets
 from orchestration.automation import AutomationEngine
 from orchestration.backend import backend_base, backend_url, passphrase_env
 from orchestration.engine import Engine, StackRef
@@ -43,8 +46,18 @@ def _engine(command: Any, target: Target, log: Log) -> Engine:
     return AutomationEngine(command, target, log)
 
 
+def _start_local(log: Log) -> str:
+    try:
+        return emulator.start_emulator(log).endpoint
+    except emulator.EmulatorError as error:  # the emulator stands alone: its errors are ours here
+        raise PlatformError(str(error)) from error
+
+
 def _target_clients(target: Target) -> aws.Clients:
-    return aws.clients(endpoint=target.endpoint)
+    # The target's credentials and the stack's region, never the shell's defaults.
+    return aws.clients(
+        region=target.region, endpoint=target.endpoint, credentials=target.credentials
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,10 @@ class Runtime:
 
     find_cli: Callable[[bool, Log], Any] = find_cli
     engine_for: Callable[[Any, Target, Log], Engine] = _engine
-    start_local: Callable[[Log], str] = lambda log: emulator.start_emulator(log).endpoint
+    start_local: Callable[[Log], str] = _start_local
     clients_for: Callable[[Target], aws.Clients] = _target_clients
+    # The recorded emulator (its pid and start time), for the stale-state check and last line.
+    emulator_record: Callable[[], emulator.EmulatorRecord | None] = emulator.running_emulator
     # The S3 client of an s3:// state backend (its URL's options), for the lock and records.
     state_s3: StateS3 = _state_s3
     # promote's guardrails gate: the guardrails of a revision's checkout on an environment.
@@ -81,6 +96,8 @@ class Run:
     # What reading the options found worth saying, printed after the target line.
     notes: tuple[str, ...] = ()
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # The emulator this run connected to, once it has (for the run's last line).
+    emulators: list[emulator.EmulatorRecord] = field(default_factory=list)
 
     @classmethod
     def start(cls, options: Common, runtime: Runtime, console: Console, out: TextIO) -> Run:
@@ -179,11 +196,29 @@ class Run:
         passphrase_env(self.backend_url)  # a passphrase the shell lacks: said before anything
         # The CLI first: without one, fail in seconds and start nothing.
         command = self.runtime.find_cli(self.options.install_cli, self.say)
+        region = stack_region(self.stack_for["compute"])
         if self.options.target == "aws":
-            target = targets.aws_target()
+            target = targets.aws_target(region)
         else:
-            target = targets.local_target(self.runtime.start_local(self.say))
+            endpoint = self.runtime.start_local(self.say)
+            target = targets.local_target(endpoint, region)
+            record = self.runtime.emulator_record()
+            if record is not None and record.endpoint == endpoint:
+                self.emulators.append(record)
+                if self.options.command != "destroy":  # destroy of lost resources is harmless
+                    local_state.check(self.backend_url, record)
         return self.runtime.engine_for(command, target, self.say), target
+
+
+def stack_region(stack: StackRef) -> str | None:
+    """A stack's own `aws:region` (its Pulumi.<env>.yaml), not the shell's default."""
+    path = stack.program_dir / f"Pulumi.{stack.environment}.yaml"
+    try:
+        document = yaml.safe_load(path.read_text()) if path.exists() else None
+    except (OSError, yaml.YAMLError):
+        return None  # stack_config.check says what is wrong with it, before any run
+    region = ((document or {}).get("config") or {}).get("aws:region")
+    return str(region) if region else None
 
 
 def shown(path: Path) -> str:

@@ -68,8 +68,23 @@ class CancelOptions(Common):
     layers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class SendOptions(Common):
+    """send: `count` well-formed trades of `symbol` on the environment's stream."""
+
+    count: int = 1
+    symbol: str = "AAPL"
+    amount: int | float = 1000
+
+
 Options = (
-    LayersOptions | RollbackOptions | PromoteOptions | OutputsOptions | SmokeOptions | CancelOptions
+    LayersOptions
+    | RollbackOptions
+    | PromoteOptions
+    | OutputsOptions
+    | SmokeOptions
+    | CancelOptions
+    | SendOptions
 )
 
 

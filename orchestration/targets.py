@@ -58,18 +58,31 @@ class Target:
     endpoint: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    # The stack's own region (its aws:region) and, where the target has its own, credentials:
+    # what orchestration's own AWS calls use instead of the shell's defaults.
+    region: str | None = None
+    credentials: tuple[str, str] | None = None
 
 
-def aws_target() -> Target:
-    return Target("aws", "AWS, with the usual credential chain (AWS_PROFILE, env, SSO, ...)")
+LOCAL_CREDENTIALS = ("local", "local")
 
 
-def local_target(endpoint: str) -> Target:
+def aws_target(region: str | None = None) -> Target:
+    return Target(
+        "aws",
+        "AWS, with the usual credential chain (AWS_PROFILE, env, SSO, ...)",
+        region=region,
+    )
+
+
+def local_target(endpoint: str, region: str | None = None) -> Target:
     """The AWS provider pointed at the emulator: every endpoint, path-style S3, no real auth."""
     return Target(
         name="local",
         description=f"local AWS emulator (moto_server) at {endpoint}",
         endpoint=endpoint,
+        region=region or "us-east-1",  # the emulator accepts any; boto3 needs one
+        credentials=LOCAL_CREDENTIALS,
         config={
             "aws:accessKey": "local",
             "aws:secretKey": "local",

@@ -28,3 +28,17 @@ def test_every_session_but_lock_runs_in_a_shared_virtualenv_not_one_of_its_own()
     assert own == ["lock"], "a session with a virtualenv of its own builds another 600 MB"
     used = set(re.findall(r'_run\(\s*session,\s*"(\w+)"', SOURCE))
     assert used == set(module.VENVS) and len(module.VENVS) == 2
+
+
+def test_every_orchestration_command_has_an_on_demand_session_of_its_name() -> None:
+    from orchestration.cli import COMMANDS
+
+    _noxfile()
+    sessions = nox.registry.get()
+    for command in COMMANDS:
+        assert f'_orchestrate(session, "{command}")' in SOURCE, command
+        assert command in sessions and sessions[command].python is None, command
+
+
+def test_the_emulator_session_names_reset() -> None:
+    assert "start|stop|status|reset" in (_noxfile().emulator.__doc__ or "")

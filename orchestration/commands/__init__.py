@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from orchestration.commands import cancel, layers, outputs, promote, rollback, smoke
+from orchestration.commands import cancel, layers, outputs, promote, rollback, send, smoke
 from orchestration.context import Run, Runtime
+from orchestration.local_state import still_running
 from orchestration.options import (
     CancelOptions,
     LayersOptions,
@@ -13,6 +14,7 @@ from orchestration.options import (
     OutputsOptions,
     PromoteOptions,
     RollbackOptions,
+    SendOptions,
     SmokeOptions,
 )
 from orchestration.runner import Console
@@ -26,6 +28,15 @@ def run(options: Options, runtime: Runtime, console: Console, out: TextIO) -> in
     console.line(f"target: {context.target_description}")
     for note in context.notes:
         console.line(note)
+    try:
+        return _dispatch(context, options)
+    finally:
+        # A local run leaves the emulator up for the next; say so, and how to stop it.
+        for record in context.emulators[:1]:
+            console.line(still_running(record))
+
+
+def _dispatch(context: Run, options: Options) -> int:
     match options:
         case LayersOptions():
             return layers.run(context, options)
@@ -39,3 +50,5 @@ def run(options: Options, runtime: Runtime, console: Console, out: TextIO) -> in
             return smoke.run(context, options)
         case CancelOptions():
             return cancel.run(context, options)
+        case SendOptions():
+            return send.run(context, options)

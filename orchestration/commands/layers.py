@@ -102,7 +102,19 @@ def _run_layers(
             run.say(line)
     code = _exit_code(run, options, results)
     run.record(results, code, revision)
+    if action is Action.DEPLOY and code == 0:
+        for line in next_steps(run):
+            run.say(line)
     return code
+
+
+def next_steps(run: Run) -> list[str]:
+    """What a user does after a deploy: a first trade, then the smoke check."""
+    flags = "" if run.options.target == "local" else f" --target {run.options.target}"
+    return [
+        f"next: send a first trade: nox -s send -- {run.environment}{flags}",
+        f"      smoke-test it: nox -s smoke -- {run.environment}{flags}",
+    ]
 
 
 def _exit_code(run: Run, options: LayersOptions, results: list[StepResult]) -> int:

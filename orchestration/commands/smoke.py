@@ -1,4 +1,5 @@
-"""smoke: invoke the deployed function, check its writes, record the result for the revision."""
+"""smoke: invoke the deployed function and put a trade on its stream, read both back, record
+the result for the revision (only when the smoke ran)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from orchestration.commands.outputs import merged
 from orchestration.context import Run
 from orchestration.engine import Engine
 from orchestration.options import SmokeOptions
-from orchestration.smoke import smoke
+from orchestration.smoke import SmokeNotRunError, smoke
 from orchestration.targets import Target
 from shared.errors import PlatformError
 
@@ -23,8 +24,14 @@ def run(run: Run, _options: SmokeOptions) -> int:
 def smoke_and_record(run: Run, engine: Engine, target: Target) -> None:
     """Smoke-test the environment and record the result for the revision it runs."""
     state = smoke_records.deployed(engine, run.stacks, run.environment)
+    # Outputs, clients, credentials: a failure here tested nothing, so it is not recorded.
+    found = merged(run, engine)
+    clients = run.runtime.clients_for(target)
     try:
-        smoke(merged(run, engine), run.runtime.clients_for(target), run.say)
+        smoke(found, clients, run.say)
+    except SmokeNotRunError:
+        run.say("smoke did not run: nothing recorded")
+        raise
     except (PlatformError, BotoCoreError, ClientError) as error:
         _record(run, state, passed=False, detail=str(error).splitlines()[0])
         raise

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.emulator import EMULATOR_RECORD
+from emulator.process import EMULATOR_RECORD, WORK_DIR
 from orchestration.toolchain import LOCAL_CLI_ROOT
 from tests.support.processes import python
 
@@ -21,10 +21,12 @@ GIT = shutil.which("git") or "/usr/bin/git"
 
 
 def _emulators() -> set[int]:
+    """The checkout's emulators (the tests' own, in their own work directories, do not count)."""
     found = set()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"moto.server" in (entry / "cmdline").read_bytes():
+            command = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+            if b"emulator.server" in command and bytes(WORK_DIR) in command:
                 found.add(int(entry.name))
         except OSError:
             continue  # gone meanwhile

@@ -10,6 +10,7 @@ Automation API and the Pulumi CLI double is in tests/e2e/test_journeys.py.
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +28,13 @@ from shared.errors import PlatformError
 from shared.layers import LAYERS, REPO_ROOT
 from tests.orchestration.test_replacement_guard import REPLACE_TABLE
 from tests.support.cli_harness import Harness, Run
-from tests.support.data_processor import Cloud, InProcessLambda, in_process_cloud
+from tests.support.data_processor import (
+    Cloud,
+    InProcessLambda,
+    in_process_cloud,
+    invoke,
+    kinesis_event,
+)
 from tests.support.moto_aws import BUCKET, TABLE
 from tests.support.run_reports import check_schema, reports
 
@@ -54,13 +61,29 @@ def cloud(harness: Harness) -> Iterator[Cloud]:
     # Every environment's outputs name moto's table and bucket, where the smoke test looks.
     for name, layer in LAYERS.items():
         harness.engine.exports[name] = {key: f"{key}-value" for key in layer.exports}
-    harness.engine.exports["data"].update(dynamodb_table_name=TABLE, s3_bucket_name=BUCKET)
+    harness.engine.exports["data"].update(
+        dynamodb_table_name=TABLE, s3_bucket_name=BUCKET, trade_stream_shards=1
+    )
     with in_process_cloud() as state:
         yield state
 
 
+class _DeliveringStream:
+    """A `kinesis` client whose put_record hands the record to the handler at once, as the
+    event source mapping would a moment later (moto polls no stream)."""
+
+    def put_record(self, **request: Any) -> dict[str, Any]:
+        invoke(kinesis_event([json.loads(request["Data"])]))
+        return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
+
+
 def _clients(cloud: Cloud, function: InProcessLambda) -> Callable[[str], Any]:
-    return {"lambda": function, "dynamodb": cloud.dynamodb, "s3": cloud.s3}.__getitem__
+    return {
+        "lambda": function,
+        "dynamodb": cloud.dynamodb,
+        "s3": cloud.s3,
+        "kinesis": _DeliveringStream(),
+    }.__getitem__
 
 
 def _promote_confirmed(harness: Harness, cloud: Cloud, *flags: str) -> Run:
@@ -100,7 +123,7 @@ def test_promote_is_refused_when_the_staging_revision_did_not_pass_smoke(
     assert result.err.startswith(
         f"error: refusing to promote: staging's revision {PASSED[:12]} did not pass: smoke of "
     )
-    assert "failed (the function answered" in result.err
+    assert "failed (the function failed: Unhandled: boom)" in result.err
     assert len(harness.engine.operations("up")) == before
 
 

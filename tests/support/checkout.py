@@ -69,7 +69,7 @@ class Checkout:
 
     def stop_emulator(self) -> None:
         subprocess.run(
-            [sys.executable, "-m", "orchestration.emulator", "stop"],
+            [sys.executable, "-m", "emulator", "stop"],
             cwd=self.path,
             env=self.env,
             capture_output=True,

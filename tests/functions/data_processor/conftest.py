@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from trade_analytics.processor import Processor
 
-from orchestration.emulator import answers, free_port
+from emulator.process import answers, free_port
 from tests.support.data_processor import (
     Cloud,
     fresh_cloud,

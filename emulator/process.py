@@ -1,11 +1,11 @@
-"""The local target's AWS emulator: one moto_server on 127.0.0.1, recorded so later runs reuse it.
-
-`nox -s emulator -- start|stop|status` drives it by hand; `--target local` runs start it.
+"""The emulator's process: one server on 127.0.0.1 (emulator/server.py), recorded so later
+runs reuse it; `nox -s emulator` (emulator/__main__.py) drives it by hand, `--target local` runs
+start it. It keeps AWS's state in memory only: `started` in the record tells a caller which
+state files were written before this emulator existed (orchestration/local_state.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -15,19 +15,32 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from orchestration.backend import STATE_DIR
-from shared.errors import PlatformError
-
+# The checkout's state directory, as orchestration/backend.py names it (this package imports
+# nothing of the platform's: it stands in for AWS).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = REPO_ROOT / ".state"
 EMULATOR_RECORD = STATE_DIR / "emulator.json"
 EMULATOR_LOG = STATE_DIR / "emulator.log"
+# What the emulator writes besides (the functions' unpacked packages).
+WORK_DIR = STATE_DIR / "emulator"
+# The local target's stacks' state (orchestration/backend.py's default_base("local"); a test
+# holds them equal): a reset removes it, as it describes what the emulator forgot.
+LOCAL_STATE = STATE_DIR / "local"
+
+
+class EmulatorError(Exception):
+    """The emulator could not start; the message says where to look."""
 
 
 @dataclass(frozen=True)
 class EmulatorRecord:
     pid: int
     port: int
+    # When this emulator started (seconds since the epoch): its memory holds nothing older.
+    started: float = 0.0
 
     @property
     def endpoint(self) -> str:
@@ -40,7 +53,7 @@ def running_emulator() -> EmulatorRecord | None:
         return None
     try:
         data = json.loads(EMULATOR_RECORD.read_text())
-        record = EmulatorRecord(int(data["pid"]), int(data["port"]))
+        record = EmulatorRecord(int(data["pid"]), int(data["port"]), float(data.get("started", 0)))
     except (ValueError, KeyError, TypeError):
         return None
     return record if alive(record.pid) and answers(record.endpoint) else None
@@ -54,26 +67,43 @@ def start_emulator(log: Any = print) -> EmulatorRecord:
         return record
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    started = time.time()
     with EMULATOR_LOG.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            server_command(port, WORK_DIR),
+            cwd=REPO_ROOT,
             stdout=output,
             stderr=output,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives this run, so a later destroy finds it
         )
-    record = EmulatorRecord(process.pid, port)
+    record = EmulatorRecord(process.pid, port, started)
     deadline = time.monotonic() + 30
     while not answers(record.endpoint):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise PlatformError(
+            raise EmulatorError(
                 f"the local emulator did not start; see {EMULATOR_LOG} "
                 "(is moto[server] installed? nox installs it for --target local)"
             )
         time.sleep(0.2)
-    EMULATOR_RECORD.write_text(json.dumps({"pid": record.pid, "port": record.port}))
+    EMULATOR_RECORD.write_text(
+        json.dumps({"pid": record.pid, "port": record.port, "started": record.started})
+    )
     log(f"emulator: started pid {record.pid} at {record.endpoint}")
     return record
+
+
+def server_command(port: int, work_dir: Path) -> list[str]:
+    """The emulator's server on `port`, functions unpacked under `work_dir` (run in REPO_ROOT)."""
+    return [
+        sys.executable,
+        "-m",
+        "emulator.server",
+        "--port",
+        str(port),
+        "--work-dir",
+        str(work_dir),
+    ]
 
 
 def stop_emulator(log: Any = print) -> bool:
@@ -83,11 +113,26 @@ def stop_emulator(log: Any = print) -> bool:
         log("emulator: not running")
         return False
     os.kill(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while alive(record.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # gone before this returns: nothing left running, no port held
     log(f"emulator: stopped pid {record.pid}")
     return True
 
 
+def reset_emulator(endpoint: str) -> None:
+    """Forget every resource: moto's own reset API (what `nox -s emulator -- reset` calls)."""
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+
+
 def alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return False  # this process's own child, exited: reaped here, not a zombie
+    except ChildProcessError:
+        pass  # not our child: ask the kernel
     try:
         os.kill(pid, 0)
     except OSError:
@@ -107,40 +152,3 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-# ---- nox -s emulator -----------------------------------------------------------------------
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="nox -s emulator --", description="The local target's AWS emulator (moto_server)."
-    )
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="status",
-        choices=("start", "stop", "status"),
-        help="start it (or reuse the running one), stop it, or say whether it runs (default)",
-    )
-    command = parser.parse_args(argv).command
-    if command == "start":
-        try:
-            start_emulator()
-        except PlatformError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-    elif command == "stop":
-        stop_emulator()
-    else:
-        record = running_emulator()
-        print(
-            f"emulator: pid {record.pid} at {record.endpoint}"
-            if record
-            else "emulator: not running"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

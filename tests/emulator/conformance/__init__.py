@@ -1,0 +1,1 @@
+"""Provider-call conformance: terraform-provider-aws's calls, replayed against the emulator."""
