@@ -292,15 +292,19 @@ def lambda_tracing(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "lambda-reserved-concurrency",
-    "Lambda: reserved concurrency",
-    protects="the account's concurrency from one runaway environment",
+    "Lambda: reserved concurrency as the matrix says",
+    protects="the account's concurrency from one runaway environment, where one is reserved",
     checkov=("CKV_AWS_115",),
 )
 def lambda_reserved_concurrency(view: StackView) -> Iterator[Finding]:
+    wanted = view.profile.lambda_reserved_concurrency
     for function in view.of(FUNCTION):
         reserved = function.get("reservedConcurrentExecutions")
-        if not isinstance(reserved, int) or reserved < 1:
-            yield Finding(function.name, "needs reserved concurrency (see the matrix)")
+        if wanted is None:
+            if reserved not in (None, -1):
+                yield Finding(function.name, "reserves concurrency the matrix does not")
+        elif not isinstance(reserved, int) or reserved < 1:
+            yield Finding(function.name, f"needs reserved concurrency ({wanted}, the matrix's)")
 
 
 @rule(

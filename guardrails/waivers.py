@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.environments import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS, PROFILES
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,14 @@ WAIVERS: tuple[Waiver, ...] = (
         "S3 event notifications: only the function writes the archive, and it records every "
         "object it writes in the table (archive_key); nothing consumes object events",
         ("aws_s3_bucket",),
+    ),
+    Waiver(
+        "CKV_AWS_115",
+        "Lambda reserved concurrency outside production: a reservation fails in accounts whose "
+        "quota is below 100 plus the reservation (new accounts start at 10 or 50), and dev's and "
+        "staging's functions run in accounts of their own (shared/environments.py)",
+        ("aws_lambda_function",),
+        tuple(e for e in ENVIRONMENTS if PROFILES[e].lambda_reserved_concurrency is None),
     ),
     Waiver(
         "CKV_AWS_21",

@@ -138,10 +138,15 @@ class EnvironmentProfile:
     # Pulumi's `protect` and `retainOnDelete` on every stateful resource (shared/stateful.py):
     # the engine refuses to delete or replace them, and a destroy leaves them in AWS.
     protect_stateful: bool
-    # Caps what one environment can take of the account's Lambda concurrency, so a runaway
-    # dev loop cannot starve production (AWS keeps 100 unreserved per account: new accounts
-    # with a lower quota must lower these through trading-compute:lambda_reserved_concurrency).
-    lambda_reserved_concurrency: int
+    # Lambda concurrency set aside for the function, which is also its ceiling; None: none
+    # reserved, the function draws on the account's unreserved pool. Lambda keeps 100 of an
+    # account's concurrency unreserved, and new accounts often start with a quota of 10 or 50,
+    # on which any reservation fails ("decreases account's UnreservedConcurrentExecution below
+    # its minimum value"). So dev and staging reserve none and deploy into any account;
+    # production reserves its consumers' worth, guaranteed against the account's other
+    # functions and capped so a runaway cannot take the account (preflight checks that the
+    # account's quota leaves 100 unreserved after it: `nox -s preflight`).
+    lambda_reserved_concurrency: int | None
     # What the environment is sized for (docs/capacity.md shows the arithmetic, and a test
     # checks that the capacity below sustains it): trades/s overall, and on one symbol.
     design_trades_per_second: int
@@ -168,9 +173,10 @@ class EnvironmentProfile:
         validate_retention("log_retention_days", self.log_retention_days)
         validate_cidr("vpc_cidr", self.vpc_cidr)
         validate_range("az_count", self.az_count, 2, 6)
-        validate_reserved_concurrency(
-            "lambda_reserved_concurrency", self.lambda_reserved_concurrency
-        )
+        if self.lambda_reserved_concurrency is not None:
+            validate_reserved_concurrency(
+                "lambda_reserved_concurrency", self.lambda_reserved_concurrency
+            )
         validate_capacity("dynamodb_min_capacity", self.dynamodb_min_capacity)
         validate_range(
             "dynamodb_max_capacity",
@@ -268,7 +274,7 @@ _PROFILES = (
         az_count=2,
         protected=False,
         protect_stateful=False,
-        lambda_reserved_concurrency=5,
+        lambda_reserved_concurrency=None,
         design_trades_per_second=500,
         design_trades_per_second_one_symbol=500,
         stream_shards=1,
@@ -308,7 +314,7 @@ _PROFILES = (
         az_count=2,
         protected=False,
         protect_stateful=False,
-        lambda_reserved_concurrency=20,
+        lambda_reserved_concurrency=None,
         design_trades_per_second=2_000,
         design_trades_per_second_one_symbol=2_000,
         stream_shards=4,

@@ -90,7 +90,8 @@ class ComputeSettings:
     log_group_name: str
     dlq_name: str
     memory_mb: int
-    reserved_concurrency: int
+    # None: none reserved (the account's unreserved pool); see the matrix.
+    reserved_concurrency: int | None
     timeout_seconds: int
     log_retention_days: int
     architecture: str
@@ -246,9 +247,7 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         dlq_name=ctx.naming.name("data-processor-dlq", NameKind.SQS_QUEUE),
         memory_mb=values.get("lambda_memory_mb", p.lambda_memory_mb, _parser(env.validate_memory)),
         reserved_concurrency=values.get(
-            "lambda_reserved_concurrency",
-            p.lambda_reserved_concurrency,
-            _parser(env.validate_reserved_concurrency),
+            "lambda_reserved_concurrency", p.lambda_reserved_concurrency, _reservation
         ),
         timeout_seconds=values.get(
             "lambda_timeout_seconds", p.lambda_timeout_seconds, _parser(env.validate_timeout)
@@ -271,6 +270,24 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         alarms=p.alarms,
         dashboard_name=ctx.naming.name("trading-analytics", NameKind.DASHBOARD),
     )
+
+
+UNRESERVED = "none"
+
+
+def _reservation(key: str, raw: Any) -> int | None:
+    """A reserved concurrency (1..1000), or `none` for none reserved."""
+    if isinstance(raw, str) and raw.strip().lower() == UNRESERVED:
+        return None
+    low, high = env.LAMBDA_RESERVED_CONCURRENCY
+    allowed = f"a whole number from {low} to {high}, or {UNRESERVED} (none reserved)"
+    try:
+        number = _as_int(key, raw)
+    except ConfigError:
+        raise ConfigError(key, raw, allowed) from None
+    if not low <= number <= high:
+        raise ConfigError(key, raw, allowed)
+    return number
 
 
 # Deliberately plain: one @, no spaces, a dot in the domain. SNS itself confirms the address.

@@ -115,10 +115,10 @@ def capacity(document: Mapping[str, Any]) -> Capacity:
     [function] = _inputs(document, "aws:lambda/function:Function")
     [table] = _inputs(document, "aws:dynamodb/table:Table")
     shards = int(stream["shardCount"])
-    consumers = min(
-        shards * int(mapping.get("parallelizationFactor", 1)),
-        int(function["reservedConcurrentExecutions"]),
-    )
+    consumers = shards * int(mapping.get("parallelizationFactor", 1))
+    reserved = function.get("reservedConcurrentExecutions")
+    if reserved not in (None, -1):
+        consumers = min(consumers, int(reserved))  # the reservation is also the ceiling
     provisioned = table["billingMode"] == "PROVISIONED"
     if provisioned:
         [write_target] = [

@@ -51,8 +51,16 @@ ALARM_ROWS: dict[str, Callable[[EnvironmentProfile, AlarmThresholds], str]] = {
     "Alarm: function errors, throttles (per period)": lambda _p, t: (
         f"{t.function_errors}, {t.function_throttles}"
     ),
-    "Alarm: longest run vs timeout, concurrency vs reserved": lambda _p, t: (
-        f"{t.duration_percent_of_timeout}%, {t.concurrency_percent_of_reserved}%"
+    "Lambda reserved concurrency": lambda p, _t: (
+        "none" if p.lambda_reserved_concurrency is None else str(p.lambda_reserved_concurrency)
+    ),
+    "Alarm: longest run vs timeout, concurrency vs reserved (where reserved)": lambda p, t: (
+        f"{t.duration_percent_of_timeout}%, "
+        + (
+            "-"
+            if p.lambda_reserved_concurrency is None
+            else f"{t.concurrency_percent_of_reserved}%"
+        )
     ),
     "Alarm: messages in the failure or dead-letter queue": lambda _p, t: (
         "any" if t.failed_messages == 1 else f"{t.failed_messages} or more"

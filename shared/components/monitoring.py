@@ -308,7 +308,7 @@ def processor_alarm_specs(s: ComputeSettings, args: ProcessorMonitoringArgs) -> 
     def on_function(metric: str, statistic: str) -> Metric:
         return Metric("AWS/Lambda", metric, function, statistic)
 
-    return [
+    specs = [
         AlarmSpec(
             "data-processor-errors",
             "The data processor's invocations are failing",
@@ -317,7 +317,9 @@ def processor_alarm_specs(s: ComputeSettings, args: ProcessorMonitoringArgs) -> 
         ),
         AlarmSpec(
             "data-processor-throttles",
-            "The data processor is throttled: it has reached its reserved concurrency",
+            "The data processor is throttled: it has reached its reserved concurrency"
+            if s.reserved_concurrency is not None
+            else "The data processor is throttled: the account's unreserved concurrency is spent",
             t.function_throttles,
             metric=on_function("Throttles", "Sum"),
         ),
@@ -327,13 +329,6 @@ def processor_alarm_specs(s: ComputeSettings, args: ProcessorMonitoringArgs) -> 
             f"{s.timeout_seconds} s timeout or longer",
             s.timeout_seconds * 1000 * t.duration_percent_of_timeout / 100,
             metric=on_function("Duration", "Maximum"),
-        ),
-        AlarmSpec(
-            "data-processor-concurrency",
-            f"Concurrent executions reached {t.concurrency_percent_of_reserved}% of the "
-            f"{s.reserved_concurrency} reserved",
-            math.ceil(s.reserved_concurrency * t.concurrency_percent_of_reserved / 100),
-            metric=on_function("ConcurrentExecutions", "Maximum"),
         ),
         AlarmSpec(
             "data-processor-dead-letters",
@@ -347,6 +342,20 @@ def processor_alarm_specs(s: ComputeSettings, args: ProcessorMonitoringArgs) -> 
             ),
         ),
     ]
+    if s.reserved_concurrency is not None:
+        # Near its reservation, the function is about to be throttled; without one there is
+        # no ceiling of its own to be near (the throttles alarm covers the account's).
+        specs.insert(
+            3,
+            AlarmSpec(
+                "data-processor-concurrency",
+                f"Concurrent executions reached {t.concurrency_percent_of_reserved}% of the "
+                f"{s.reserved_concurrency} reserved",
+                math.ceil(s.reserved_concurrency * t.concurrency_percent_of_reserved / 100),
+                metric=on_function("ConcurrentExecutions", "Maximum"),
+            ),
+        )
+    return specs
 
 
 def console_url(region: str, dashboard: str) -> str:

@@ -18,6 +18,8 @@ BAD_VALUES = [
     ("compute", "log_retention_days", "8", "retention periods 1, 3, 5, 7"),
     ("compute", "lambda_timeout_seconds", "901", "from 1 to 900"),
     ("compute", "upstream_org", "acme/corp", "without '/'"),
+    ("compute", "lambda_reserved_concurrency", "0", "from 1 to 1000, or none (none reserved)"),
+    ("compute", "lambda_reserved_concurrency", "unlimited", "or none (none reserved)"),
     ("compute", "lamda_memory_mb", "1024", "a known key: lambda_memory_mb"),
     ("data", "billing_mode", "ON_DEMAND", "PAY_PER_REQUEST or PROVISIONED"),
     ("data", "billing_mode", "pay_per_request", "PAY_PER_REQUEST or PROVISIONED"),
@@ -61,6 +63,36 @@ def test_overrides_replace_profile_values() -> None:
     assert data.billing_mode is BillingMode.PAY_PER_REQUEST and data.bucket_name == "acme-archive"
     network = parse_network("dev", None, {"vpc_cidr": "172.16.0.0/20", "az_count": "3"})
     assert (network.vpc_cidr, network.az_count) == ("172.16.0.0/20", 3)
+
+
+@pytest.mark.parametrize(
+    ("environment", "raw", "reserved"),
+    [
+        ("dev", None, None),
+        ("dev", "40", 40),
+        ("production", None, 100),
+        ("production", "None", None),
+    ],
+)
+def test_reserved_concurrency_is_optional_per_environment(
+    environment: str, raw: str | None, reserved: int | None
+) -> None:
+    values = {} if raw is None else {"lambda_reserved_concurrency": raw}
+    assert parse_compute(environment, None, values).reserved_concurrency == reserved
+
+
+def test_without_a_reservation_there_is_no_concurrency_alarm_and_the_input_is_left_out() -> None:
+    document = synth_environment(
+        "production", {"compute": {"trading-compute:lambda_reserved_concurrency": "none"}}
+    )
+    compute = next(layer for layer in document["layers"] if layer["layer"] == "compute")
+    [function] = [r for r in compute["resources"] if r["type"] == "aws:lambda/function:Function"]
+    assert "reservedConcurrentExecutions" not in function["inputs"]
+    alarms = {
+        r["name"] for r in compute["resources"] if r["type"].endswith("metricAlarm:MetricAlarm")
+    }
+    assert alarms and not any("concurrency" in name for name in alarms)
+    assert any("throttles" in name for name in alarms)
 
 
 def test_stack_files_set_only_known_keys() -> None:

@@ -37,11 +37,13 @@ def _expected_thresholds(profile: EnvironmentProfile) -> dict[str, float]:
         "data-processor-duration": (
             profile.lambda_timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
         ),
-        "data-processor-concurrency": math.ceil(
-            profile.lambda_reserved_concurrency * t.concurrency_percent_of_reserved / 100
-        ),
         "data-processor-dead-letters": t.failed_messages,
     }
+    if profile.lambda_reserved_concurrency is not None:
+        # Only a reservation has a ceiling of the function's own to alarm near.
+        expected["data-processor-concurrency"] = math.ceil(
+            profile.lambda_reserved_concurrency * t.concurrency_percent_of_reserved / 100
+        )
     if profile.dynamodb_billing_mode is BillingMode.PROVISIONED:
         expected["analytics-table-write-capacity"] = t.write_capacity_percent
     suffix = f"-{profile.name}-us-east-1"
