@@ -19,6 +19,8 @@ from moto.applicationautoscaling import responses as autoscaling_responses
 from moto.awslambda import models as lambda_models
 from moto.core.exceptions import JsonRESTError
 from moto.ec2.models import security_groups as ec2_security_groups
+from moto.ec2.models import subnets as ec2_subnets
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.iam.access_control import PermissionResult
 from moto.kinesis import responses as kinesis_responses
 from moto.s3 import models as s3_models
@@ -187,6 +189,38 @@ def _fill_rule_descriptions() -> None:
     _Rule.description = property(description)  # type: ignore[assignment,method-assign]
 
 
+# ---- EC2 CreateSubnet by zone ID -----------------------------------------------------------
+# terraform-provider-aws internal/service/ec2/vpc_subnet.go: CreateSubnet with
+# AvailabilityZoneId when `availability_zone_id` is set (the platform chooses zones by ID:
+# shared/zones.py). moto 5.2.5's SubnetBackend.create_subnet decides whether the subnet is its
+# zone's default by counting the subnets under the zone *name*, which is None when only the ID
+# is given: every such subnet comes back DefaultForAz and MapPublicIpOnLaunch true. AWS makes a
+# subnet the zone's default only in the default VPC (VPC User Guide, "Default subnets").
+
+_SubnetBackend = ec2_subnets.SubnetBackend
+# Read before the gap is filled: whether moto still counts a zone's subnets by name alone.
+_MOTO_SUBNET_COUNTS_BY_NAME = "self.subnets.get(availability_zone, [])" in inspect.getsource(
+    _SubnetBackend.create_subnet
+)
+
+
+def _fill_subnet_zone_id() -> None:
+    create = _SubnetBackend.create_subnet
+    signature = inspect.signature(create)
+
+    def create_subnet(self: Any, *args: Any, **kw: Any) -> Any:
+        call = signature.bind(self, *args, **kw)  # moto's responses pass them by position
+        zone_id = call.arguments.get("availability_zone_id")
+        if zone_id and not call.arguments.get("availability_zone"):
+            for zone in (z for zones in RegionsAndZonesBackend.zones.values() for z in zones):
+                if zone.zone_id == zone_id:
+                    call.arguments["availability_zone"] = zone.name  # then counted right
+                    break
+        return create(*call.args, **call.kwargs)
+
+    _SubnetBackend.create_subnet = create_subnet  # type: ignore[method-assign]
+
+
 # ---- Kinesis CreateStream Tags ---------------------------------------------------------------
 # terraform-provider-aws internal/service/kinesis/stream.go: CreateStream with Tags (the
 # resource's tags, `input.Tags = tags`), then ListTagsForStream from the tag interceptor. moto
@@ -302,6 +336,13 @@ GAPS: tuple[Gap, ...] = (
         ),
         is_open=lambda: not _moto_mentions(_Rule, 'source_group.get("Description")'),
         fill=_fill_rule_descriptions,
+    ),
+    Gap(
+        "ec2 CreateSubnet by AvailabilityZoneId is not its zone's default",
+        found_in="5.2.5",
+        needed_by="aws:ec2/subnet:Subnet with availabilityZoneId (MapPublicIpOnLaunch read back)",
+        is_open=lambda: _MOTO_SUBNET_COUNTS_BY_NAME,
+        fill=_fill_subnet_zone_id,
     ),
     Gap(
         "kinesis CreateStream Tags kept",

@@ -32,6 +32,16 @@ class UnknownStackError(Exception):
     """A StackReference to a stack that was never deployed (the engine fails the same way)."""
 
 
+# How zone IDs abbreviate a region's direction (use1, apne1, euc1).
+_DIRECTIONS = {
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "central": "c",
+}
+
+
 @dataclass(frozen=True)
 class Registration:
     """One resource as the engine received it."""
@@ -113,12 +123,14 @@ class FakeCloud(pulumi.runtime.Mocks):
 
     def _answer(self, token: str) -> dict[str, Any]:
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            letters = "abcdefghijklmnop"[: self.zone_count]
             return {
-                "names": [f"{self.region}{c}" for c in letters],
-                "zoneIds": [f"use1-az{i}" for i in range(1, self.zone_count + 1)],
+                "names": [name for name, _ in self._zones()],
+                "zoneIds": [zone_id for _, zone_id in self._zones()],
                 "state": "available",
             }
+        if token == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            # Every zone, as moto and most regions offer SQS.
+            return {"availabilityZones": [name for name, _ in self._zones()], "id": "sqs"}
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": FAKE_ACCOUNT_ID,
@@ -132,6 +144,15 @@ class FakeCloud(pulumi.runtime.Mocks):
             return {"name": self.region, "region": self.region, "id": self.region}
         # An unanswered invoke would yield None fields silently; fail loudly instead.
         raise NotImplementedError(f"fake cloud has no answer for invoke {token}")
+
+    def _zones(self) -> list[tuple[str, str]]:
+        """Zone names and IDs as an account sees them: names map to IDs in no order (this
+        mapping is moto's for us-east-1), so a choice by name and one by ID differ."""
+        ids = ("az6", "az1", "az2", "az4", "az3", "az5", "az7", "az8")[: self.zone_count]
+        area, direction, number = self.region.split("-")
+        prefix = f"{area}{_DIRECTIONS.get(direction, direction[0])}{number}"  # us-east-1: use1
+        letters = "abcdefgh"[: len(ids)]
+        return [(f"{self.region}{c}", f"{prefix}-{i}") for c, i in zip(letters, ids, strict=True)]
 
     def _physical_id(self, args: pulumi.runtime.MockResourceArgs) -> str:
         prefix = _ID_PREFIX.get(args.typ)

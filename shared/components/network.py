@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from shared import iam
+from shared import iam, zones
 from shared.components.account import Account, current_account
 from shared.naming import NameKind
 from shared.settings import NetworkSettings
@@ -92,7 +92,8 @@ class PrivateNetwork(pulumi.ComponentResource):
                 f"{name}-private-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=zone,
+                # By ID: the same physical zone in every account (shared/zones.py).
+                availability_zone_id=zone.zone_id,
                 map_public_ip_on_launch=False,
                 tags=self._tagged(f"private-subnet-{index}"),
                 opts=self._child,
@@ -258,16 +259,18 @@ def _subnet_blocks(vpc_cidr: str, count: int) -> list[str]:
     return [str(block) for block in list(network.subnets(prefixlen_diff=4))[:count]]
 
 
-def _availability_zones(region: str, count: int, parent: pulumi.Resource) -> list[str]:
-    zones = aws.get_availability_zones(
+def _availability_zones(region: str, count: int, parent: pulumi.Resource) -> list[zones.Zone]:
+    found = aws.get_availability_zones(
         state="available",
         # Local and Wavelength zones need opting in and lack gateway endpoints; skip them.
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
         opts=pulumi.InvokeOptions(parent=parent),
-    ).names
-    if len(zones) < count:
-        raise pulumi.RunError(
-            f"trading-network:az_count = {count} is not allowed; region {region} has "
-            f"{len(zones)} availability zones ({', '.join(zones)})"
-        )
-    return sorted(zones)[:count]
+    )
+    sqs = aws.ec2.get_vpc_endpoint_service(
+        service_name=f"com.amazonaws.{region}.sqs", opts=pulumi.InvokeOptions(parent=parent)
+    )
+    available = [zones.Zone(n, i) for n, i in zip(found.names, found.zone_ids, strict=True)]
+    try:
+        return zones.choose(available, count, sqs.availability_zones, region)
+    except zones.ZoneError as error:
+        raise pulumi.RunError(str(error)) from None

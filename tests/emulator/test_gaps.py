@@ -119,3 +119,12 @@ def test_a_stream_created_with_tags_lists_them(clients: Clients) -> None:
     kinesis.create_stream(StreamName="gap-tagged", ShardCount=1, Tags={"Layer": "data"})
     tags = kinesis.list_tags_for_stream(StreamName="gap-tagged")["Tags"]
     assert tags == [{"Key": "Layer", "Value": "data"}]
+
+
+def test_a_subnet_created_by_zone_id_is_not_its_zone_s_default(clients: Clients) -> None:
+    ec2 = clients("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.99.0.0/20", AvailabilityZoneId="use1-az1")
+    got = ec2.describe_subnets(SubnetIds=[subnet["Subnet"]["SubnetId"]])["Subnets"][0]
+    assert (got["AvailabilityZoneId"], got["AvailabilityZone"]) == ("use1-az1", "us-east-1b")
+    assert got["MapPublicIpOnLaunch"] is False and got["DefaultForAz"] is False

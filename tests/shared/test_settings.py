@@ -104,7 +104,7 @@ def test_stack_files_set_only_known_keys() -> None:
 
 
 def test_more_zones_than_the_region_has_is_refused() -> None:
-    with pytest.raises(SynthError, match=r"az_count = 4 .*has 3 availability zones"):
+    with pytest.raises(SynthError, match=r"az_count = 4 .*has 3 zones that support Lambda"):
         synth_environment("dev", {"network": {"trading-network:az_count": "4"}}, zone_count=3)
 
 

@@ -226,19 +226,25 @@ def _vpc(ctx: Context, i: dict[str, Any]) -> Created:
     "ec2:DescribeSubnets",
 )
 def _subnet(ctx: Context, i: dict[str, Any]) -> Created:
+    # The zone by ID when the input names one (vpc_subnet.go: availability_zone_id), else by name.
+    zone = (
+        {"AvailabilityZoneId": i["availabilityZoneId"]}
+        if "availabilityZoneId" in i
+        else {"AvailabilityZone": i["availabilityZone"]}
+    )
     subnet = ctx.call(
         "ec2",
         "create_subnet",
         VpcId=i["vpcId"],
         CidrBlock=i["cidrBlock"],
-        AvailabilityZone=i["availabilityZone"],
         TagSpecifications=_spec("subnet", i.get("tags")),
+        **zone,
     )["Subnet"]
     got = ctx.call("ec2", "describe_subnets", SubnetIds=[subnet["SubnetId"]])["Subnets"][0]
     want = {
         "VpcId": i["vpcId"],
         "CidrBlock": i["cidrBlock"],
-        "AvailabilityZone": i["availabilityZone"],
+        **zone,
         "MapPublicIpOnLaunch": i.get("mapPublicIpOnLaunch", False),
         "Tags": i.get("tags", {}),
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from shared import iam
+import pytest
+
+from shared import iam, zones
 from shared.environments import EnvironmentProfile
 from tests.support.documents import Document, layer, one, policy, resources
 
@@ -34,11 +36,43 @@ def test_private_subnets_span_distinct_zones_inside_the_vpc(
     vpc = ipaddress.ip_network(one(doc, "aws:ec2/vpc:Vpc")["inputs"]["cidrBlock"])
     subnets = [r["inputs"] for r in resources(doc, "aws:ec2/subnet:Subnet")]
     assert len(subnets) == profile.az_count >= 2
-    assert len({s["availabilityZone"] for s in subnets}) == len(subnets)
+    # By zone ID, the same physical zone in every account; never one Lambda refuses.
+    zone_ids = [s["availabilityZoneId"] for s in subnets]
+    assert "availabilityZone" not in subnets[0]
+    assert len(set(zone_ids)) == len(subnets)
+    assert not set(zone_ids) & zones.LAMBDA_UNSUPPORTED_ZONE_IDS
     blocks = [ipaddress.ip_network(s["cidrBlock"]) for s in subnets]
     assert all(block.subnet_of(vpc) for block in blocks)  # type: ignore[arg-type]
     assert not any(a.overlaps(b) for a, b in itertools.combinations(blocks, 2))
     assert all(s["mapPublicIpOnLaunch"] is False for s in subnets)
+
+
+ZONES = [
+    zones.Zone(f"us-east-1{c}", f"use1-az{i}") for c, i in zip("abcdef", "612435", strict=True)
+]
+
+
+def test_zones_are_chosen_by_id_leaving_out_what_lambda_or_the_endpoint_lacks() -> None:
+    every = {z.name for z in ZONES}
+    chosen = zones.choose(ZONES, 3, every, "us-east-1")
+    assert [z.zone_id for z in chosen] == ["use1-az1", "use1-az2", "use1-az4"]
+    # use1-az3 (us-east-1e here) is never chosen, even when asked for five of six.
+    assert "use1-az3" not in [z.zone_id for z in zones.choose(ZONES, 5, every, "us-east-1")]
+    # A zone the SQS endpoint is not offered in is left out, and the next one taken.
+    no_az1 = every - {"us-east-1b"}
+    assert [z.zone_id for z in zones.choose(ZONES, 2, no_az1, "us-east-1")] == [
+        "use1-az2",
+        "use1-az4",
+    ]
+
+
+def test_too_few_usable_zones_is_one_line_naming_the_fix() -> None:
+    with pytest.raises(zones.ZoneError) as refused:
+        zones.choose(ZONES, 3, {"us-east-1a", "us-east-1e", "us-east-1c"}, "us-east-1")
+    message = str(refused.value)
+    assert "has 2 zones that support Lambda and the sqs interface endpoint" in message
+    assert "left out: use1-az1, use1-az3, use1-az4, use1-az5" in message
+    assert message.endswith("lower trading-network:az_count to 2") and "\n" not in message
 
 
 def test_no_path_to_the_internet(doc: Document) -> None:
