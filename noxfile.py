@@ -130,6 +130,12 @@ def smoke(session: nox.Session) -> None:
 
 
 @on_demand
+def preflight(session: nox.Session) -> None:
+    """What AWS would refuse about ENV in this account, each with its fix: -- ENV --target aws."""
+    _orchestrate(session, "preflight")
+
+
+@on_demand
 def send(session: nox.Session) -> None:
     """Put well-formed trades on the stream: -- ENV [--count N] [--symbol S] [--amount A]."""
     _orchestrate(session, "send")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,17 @@ from typing import Any
 from moto.applicationautoscaling import models as autoscaling_models
 from moto.applicationautoscaling import responses as autoscaling_responses
 from moto.awslambda import models as lambda_models
+from moto.awslambda import responses as lambda_responses
+from moto.awslambda import urls as lambda_urls
 from moto.core.exceptions import JsonRESTError
+from moto.dynamodb import responses as dynamodb_responses
 from moto.ec2.models import security_groups as ec2_security_groups
 from moto.ec2.models import subnets as ec2_subnets
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.iam.access_control import PermissionResult
 from moto.kinesis import responses as kinesis_responses
 from moto.s3 import models as s3_models
+from moto.s3 import responses as s3_responses
 
 
 @dataclass(frozen=True)
@@ -310,6 +315,88 @@ def _fill_bucket_policy_conditions() -> None:
     _Bucket.get_permission = permission  # type: ignore[method-assign]
 
 
+# ---- Lambda GetAccountSettings --------------------------------------------------------------
+# Preflight (orchestration/preflight.py) reads the account's concurrency limit and what is left
+# unreserved (Lambda API reference, GetAccountSettings: AccountLimit.ConcurrentExecutions and
+# UnreservedConcurrentExecutions). moto 5.2.5 has no route or response for it. The limit is
+# moto's own knob for it (MOTO_LAMBDA_CONCURRENCY_QUOTA, which its PutFunctionConcurrency
+# enforces), else AWS's default of 1,000 (Lambda developer guide, "Lambda quotas").
+
+_LambdaResponse = lambda_responses.LambdaResponse
+ACCOUNT_SETTINGS_PATH = r"{0}/(?P<api_version>[^/]+)/account-settings/?$"
+DEFAULT_CONCURRENCY_QUOTA = 1000
+
+
+def _fill_lambda_account_settings() -> None:
+    lambda_urls.url_paths[ACCOUNT_SETTINGS_PATH] = _LambdaResponse.dispatch
+
+    def get_account_settings(self: Any) -> Any:
+        quota = int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", DEFAULT_CONCURRENCY_QUOTA))
+        functions = list(self.backend.list_functions())
+        reserved = sum(int(f.reserved_concurrency or 0) for f in functions)
+        code = sum(int(f.code_size or 0) for f in functions)
+        body = {
+            "AccountLimit": {
+                "TotalCodeSize": 80_530_636_800,
+                "CodeSizeUnzipped": 262_144_000,
+                "CodeSizeZipped": 52_428_800,
+                "ConcurrentExecutions": quota,
+                "UnreservedConcurrentExecutions": quota - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": code, "FunctionCount": len(functions)},
+        }
+        return 200, {}, json.dumps(body)
+
+    _LambdaResponse.get_account_settings = get_account_settings  # type: ignore[attr-defined]
+
+
+# ---- DynamoDB DescribeLimits ----------------------------------------------------------------
+# Preflight compares the table's autoscaling maximum with these. moto 5.2.5 answers fixed
+# values of its own (20,000 per account, 10,000 per table); AWS's defaults are 80,000 and
+# 40,000 read and write capacity units (DynamoDB developer guide, "Service, account, and table
+# quotas"; the AWS CLI reference's describe-limits example). Kept on the backend
+# (`gap_limits`), where a test stands in for an account with other quotas.
+
+_DynamoResponse = dynamodb_responses.DynamoHandler
+AWS_DEFAULT_DYNAMODB_LIMITS = {
+    "AccountMaxReadCapacityUnits": 80_000,
+    "AccountMaxWriteCapacityUnits": 80_000,
+    "TableMaxReadCapacityUnits": 40_000,
+    "TableMaxWriteCapacityUnits": 40_000,
+}
+_MOTO_DESCRIBE_LIMITS = inspect.getsource(_DynamoResponse.describe_limits)
+
+
+def _fill_dynamodb_limits() -> None:
+    def describe_limits(self: Any) -> str:
+        limits = getattr(self.dynamodb_backend, "gap_limits", AWS_DEFAULT_DYNAMODB_LIMITS)
+        return json.dumps(dict(limits))
+
+    _DynamoResponse.describe_limits = describe_limits  # type: ignore[method-assign,assignment]
+
+
+# ---- S3 HeadBucket of another account's bucket ----------------------------------------------
+# Preflight tells a free bucket name from one another account owns: AWS answers HeadBucket
+# with 404 for a name no one has and 403 for a bucket the caller may not read, such as another
+# account's (S3 API reference, HeadBucket). moto 5.2.5 answers 200 for any existing bucket.
+
+_S3Response = s3_responses.S3Response
+
+
+def _fill_head_bucket_owner() -> None:
+    head_bucket = _S3Response.head_bucket
+
+    def head(self: Any) -> Any:
+        answer = head_bucket(self)
+        if answer[0] == 200:
+            bucket = self.backend.get_bucket(self.bucket_name)
+            if bucket.account_id != self.current_account and bucket.policy is None:
+                return 403, {}, ""
+        return answer
+
+    _S3Response.head_bucket = head  # type: ignore[method-assign]
+
+
 # ---- the gaps, in one list -------------------------------------------------------------------
 
 GAPS: tuple[Gap, ...] = (
@@ -360,6 +447,31 @@ GAPS: tuple[Gap, ...] = (
         ),
         is_open=lambda: not _moto_mentions(_Bucket, "SecureTransport"),
         fill=_fill_bucket_policy_conditions,
+    ),
+)
+
+GAPS = (
+    *GAPS,
+    Gap(
+        "lambda GetAccountSettings",
+        found_in="5.2.5",
+        needed_by="preflight's concurrency check (the account's limit and what is unreserved)",
+        is_open=lambda: not _moto_mentions(_LambdaResponse, "def get_account_settings"),
+        fill=_fill_lambda_account_settings,
+    ),
+    Gap(
+        "dynamodb DescribeLimits answers AWS's default quotas",
+        found_in="5.2.5",
+        needed_by="preflight's capacity check (the table's autoscaling maximum against them)",
+        is_open=lambda: "10000" in _MOTO_DESCRIBE_LIMITS,
+        fill=_fill_dynamodb_limits,
+    ),
+    Gap(
+        "s3 HeadBucket of another account's bucket answers 403",
+        found_in="5.2.5",
+        needed_by="preflight's bucket check (a name taken by another account)",
+        is_open=lambda: "account_id" not in inspect.getsource(_S3Response.head_bucket),
+        fill=_fill_head_bucket_owner,
     ),
 )
 

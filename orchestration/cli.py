@@ -25,6 +25,7 @@ from orchestration.options import (
     LayersOptions,
     Options,
     OutputsOptions,
+    PreflightOptions,
     PromoteOptions,
     RollbackOptions,
     SendOptions,
@@ -74,7 +75,9 @@ def _common(sub: argparse.ArgumentParser, *, report: bool) -> None:
     )
 
 
-def _changing(sub: argparse.ArgumentParser, *, confirm: str, guarded: bool = True) -> None:
+def _changing(
+    sub: argparse.ArgumentParser, *, confirm: str, guarded: bool = True, preflight: bool = True
+) -> None:
     sub.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     sub.add_argument("--confirm", metavar="ENV", help=confirm)
     sub.add_argument(
@@ -83,6 +86,13 @@ def _changing(sub: argparse.ArgumentParser, *, confirm: str, guarded: bool = Tru
         help="remove the environment's lock left by a run that is certainly gone "
         "(needs --confirm ENV)",
     )
+    if preflight:
+        sub.add_argument(
+            "--skip-preflight",
+            action="store_true",
+            help="on the aws target, deploy without first checking the account (said, and "
+            "recorded in the run report)",
+        )
     if guarded:
         sub.add_argument(
             "--allow-replace",
@@ -117,7 +127,8 @@ def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
         _layers(sub)
         if name in {"deploy", "destroy"}:
             confirm = "required to destroy production" if name == "destroy" else "with unlock"
-            _changing(sub, confirm=confirm, guarded=name == "deploy")
+            deploys = name == "deploy"
+            _changing(sub, confirm=confirm, guarded=deploys, preflight=deploys)
         if name in {"deploy", "preview"}:
             _affected(sub)
         if name == "preview":
@@ -148,6 +159,8 @@ def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
     if name == "outputs":
         sub.add_argument("--json", action="store_true", help="print JSON (only) on stdout")
         return lambda ns, common: OutputsOptions(**common, json=ns.json)
+    if name == "preflight":
+        return lambda ns, common: PreflightOptions(**common)
     if name == "send":
         send_arguments(sub)
         return lambda ns, c: SendOptions(**c, count=ns.count, symbol=ns.symbol, amount=ns.amount)
@@ -164,6 +177,7 @@ COMMANDS = {
     "rollback": "redeploy one layer from an earlier git revision",
     "promote": "deploy to ENV the revision that passed smoke in FROM, gate by gate: "
     + ", ".join(gate.name for gate in GATES),
+    "preflight": "check the account before a first deploy: what AWS would refuse, with the fix",
     "smoke": "one trade invoked, one on the stream; both read back in their rollup",
     "send": "put well-formed trades on the environment's stream, routed as the producers do",
     "cancel": "clear the pending operation an interrupted run left on its stacks (pulumi cancel)",
@@ -177,6 +191,7 @@ def _changes(ns: argparse.Namespace) -> ChangeArgs:
         "confirm": ns.confirm,
         "force_unlock": ns.force_unlock,
         "allow_replace": tuple(ns.allow_replace),
+        "skip_preflight": ns.skip_preflight,
     }
 
 
@@ -195,7 +210,7 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert], Parsers]:
         )
         if name == "promote":
             sub.add_argument("source", metavar="FROM", help="the environment that passed")
-        _common(sub, report=name not in {"outputs", "smoke", "cancel", "send"})
+        _common(sub, report=name not in {"outputs", "smoke", "cancel", "send", "preflight"})
         converters[name] = _declare(name, sub)
     return root, converters, subs
 

@@ -98,6 +98,9 @@ class Run:
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     # The emulator this run connected to, once it has (for the run's last line).
     emulators: list[emulator.EmulatorRecord] = field(default_factory=list)
+    # What the run report says beyond its stacks (preflight's findings, or that it was skipped).
+    reported: dict[str, Any] = field(default_factory=dict)
+    _targets: list[Target] = field(default_factory=list)  # the one target, once made
 
     @classmethod
     def start(cls, options: Common, runtime: Runtime, console: Console, out: TextIO) -> Run:
@@ -141,6 +144,7 @@ class Run:
             self.started,
         )
         document = report_of(info, results, code)
+        document.update(self.reported)
         written = [write_report(document)]
         if self.options.report:
             written.append(write_report(document, self.options.report))
@@ -196,6 +200,13 @@ class Run:
         passphrase_env(self.backend_url)  # a passphrase the shell lacks: said before anything
         # The CLI first: without one, fail in seconds and start nothing.
         command = self.runtime.find_cli(self.options.install_cli, self.say)
+        target = self.target()
+        return self.runtime.engine_for(command, target, self.say), target
+
+    def target(self) -> Target:
+        """Where the run acts, in the stack's own region: AWS, or the emulator (started)."""
+        if self._targets:
+            return self._targets[0]
         region = stack_region(self.stack_for["compute"])
         if self.options.target == "aws":
             target = targets.aws_target(region)
@@ -207,7 +218,8 @@ class Run:
                 self.emulators.append(record)
                 if self.options.command != "destroy":  # destroy of lost resources is harmless
                     local_state.check(self.backend_url, record)
-        return self.runtime.engine_for(command, target, self.say), target
+        self._targets.append(target)
+        return target
 
 
 def stack_region(stack: StackRef) -> str | None:

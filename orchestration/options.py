@@ -30,6 +30,8 @@ class Changing(Common):
     confirm: str | None = None
     force_unlock: bool = False
     allow_replace: tuple[str, ...] = ()
+    # On the aws target a deploy, rollback or promotion runs preflight first, unless skipped.
+    skip_preflight: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +71,11 @@ class CancelOptions(Common):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PreflightOptions(Common):
+    """preflight: the checks alone (orchestration/preflight.py)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class SendOptions(Common):
     """send: `count` well-formed trades of `symbol` on the environment's stream."""
 
@@ -85,6 +92,7 @@ Options = (
     | SmokeOptions
     | CancelOptions
     | SendOptions
+    | PreflightOptions
 )
 
 
@@ -107,6 +115,7 @@ class ChangeArgs(TypedDict):
     confirm: str | None
     force_unlock: bool
     allow_replace: tuple[str, ...]
+    skip_preflight: bool
 
 
 # What a command that lacks an option means by it: one place, so no converter guesses.
@@ -115,6 +124,7 @@ ABSENT: dict[str, object] = {
     "confirm": None,
     "force_unlock": False,
     "allow_replace": [],
+    "skip_preflight": False,
     "affected": None,
     "expect_no_changes": False,
 }

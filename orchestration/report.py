@@ -70,9 +70,22 @@ def report(info: RunInfo, results: Sequence[StepResult], exit_code: int) -> dict
 
 def write(document: dict[str, Any], path: Path | None = None) -> Path:
     """Write the report; the default name sorts by time and names the environment."""
-    if path is None:
-        stamp = document["started"].replace("-", "").replace(":", "")
-        path = RUNS_DIR / f"{document['environment']}-{stamp}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    text = json.dumps(document, indent=2) + "\n"
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+    stamp = document["started"].replace("-", "").replace(":", "")
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        # Two runs started in the same second keep a report each: the later one is _002, ...,
+        # which sorts after the first (`_` after `.`), so names still sort by time.
+        suffix = "" if attempt == 1 else f"_{attempt:03d}"
+        path = RUNS_DIR / f"{document['environment']}-{stamp}{suffix}.json"
+        try:
+            with path.open("x", encoding="utf-8") as output:
+                output.write(text)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{RUNS_DIR}: a thousand reports of {stamp}")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from orchestration.commands import cancel, layers, outputs, promote, rollback, send, smoke
+from orchestration.commands import (
+    cancel,
+    layers,
+    outputs,
+    preflight,
+    promote,
+    rollback,
+    send,
+    smoke,
+)
 from orchestration.context import Run, Runtime
 from orchestration.local_state import still_running
 from orchestration.options import (
@@ -12,6 +21,7 @@ from orchestration.options import (
     LayersOptions,
     Options,
     OutputsOptions,
+    PreflightOptions,
     PromoteOptions,
     RollbackOptions,
     SendOptions,
@@ -52,3 +62,5 @@ def _dispatch(context: Run, options: Options) -> int:
             return cancel.run(context, options)
         case SendOptions():
             return send.run(context, options)
+        case PreflightOptions():
+            return preflight.run(context, options)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from orchestration import retained, stack_config
 from orchestration.affected import affected
+from orchestration.commands.preflight import gate as preflight_gate
 from orchestration.context import Run
 from orchestration.engine import StackRef
 from orchestration.options import LayersOptions
@@ -65,6 +66,8 @@ def run(run: Run, options: LayersOptions) -> int:
     if options.dry_run:
         run.say(plan.render())
         return 0
+    if action is Action.DEPLOY:
+        preflight_gate(run, options.skip_preflight)  # before the lock and any engine call
     changes = action in {Action.DEPLOY, Action.DESTROY}
     locked = (
         run.lock(force=options.force_unlock, confirm=options.confirm)

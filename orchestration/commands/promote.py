@@ -14,6 +14,7 @@ from pathlib import Path
 
 from orchestration import smoke_records
 from orchestration.backend import backend_url
+from orchestration.commands.preflight import gate as preflight_gate
 from orchestration.commands.smoke import smoke_and_record
 from orchestration.context import Run
 from orchestration.engine import Engine, StackRef
@@ -199,6 +200,7 @@ def run(run: Run, options: PromoteOptions) -> int:
     if options.dry_run:  # touches nothing: no CLI, no emulator, no credentials
         run.say(render(Promotion(run, options, None, None, None)))
         return 0
+    preflight_gate(run, options.skip_preflight)  # before any engine call
     engine, target = run.connect()
     promotion = Promotion(run, options, engine, target, _source_state(run, options, engine))
     with run.lock(force=options.force_unlock, confirm=options.confirm), promotion.exits:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from orchestration import revisions
+from orchestration.commands.preflight import gate as preflight_gate
 from orchestration.context import Run
 from orchestration.engine import Engine, StackRef
 from orchestration.options import RollbackOptions
@@ -20,6 +21,7 @@ def run(run: Run, options: RollbackOptions) -> int:
         shown = revision or "the previous successful deployment's revision (read at run time)"
         run.say(_plan(run, stack, shown).render())
         return 0
+    preflight_gate(run, options.skip_preflight)  # before the lock and any engine call
     with run.lock(force=options.force_unlock, confirm=options.confirm):
         return _roll_back(run, options, stack, revision)
 

@@ -53,7 +53,8 @@ def test_outputs_as_json_put_only_the_json_on_stdout(harness: Harness) -> None:
 
 
 def test_every_run_names_its_target_first(harness: Harness) -> None:
-    for argv in (["deploy", "dev"], ["outputs", "dev"], ["deploy", "dev", "--target", "aws"]):
+    aws = ["deploy", "dev", "--target", "aws", "--skip-preflight"]  # preflight: test_preflight
+    for argv in (["deploy", "dev"], ["outputs", "dev"], aws):
         first = harness.run(*argv).out.splitlines()[0]
         assert first.startswith("target: "), first
     assert [t.name for t in harness.targets] == ["local", "local", "aws"]

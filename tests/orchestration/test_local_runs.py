@@ -91,7 +91,7 @@ def test_a_local_run_ends_saying_the_emulator_is_still_running_and_how_to_stop_i
             f"emulator: still running (pid 4242 at {ENDPOINT}); "
             "stop it with `nox -s emulator -- stop`"
         )
-    aws = _run(harness, "deploy", "dev", "--target", "aws", record=record)
+    aws = _run(harness, "deploy", "dev", "--target", "aws", "--skip-preflight", record=record)
     assert "emulator: still running" not in aws.out
 
 
@@ -182,7 +182,7 @@ def test_a_deploy_ends_saying_how_to_send_a_first_trade_and_smoke(harness: Harne
     local = harness.run("deploy", "dev").out.splitlines()
     assert "next: send a first trade: nox -s send -- dev" in local
     assert "      smoke-test it: nox -s smoke -- dev" in local
-    aws = harness.run("deploy", "dev", "--target", "aws").out
+    aws = harness.run("deploy", "dev", "--target", "aws", "--skip-preflight").out
     assert "nox -s send -- dev --target aws" in aws
     harness.engine.fail.add("data")
     assert "nox -s send" not in harness.run("deploy", "dev").out

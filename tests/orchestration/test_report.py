@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from orchestration.report import RunInfo, report
+from orchestration import report as run_report
+from orchestration.report import RunInfo, report, write
 from tests.support.cli_harness import Harness
 from tests.support.run_reports import VALIDATOR, check_schema, reports
 
@@ -88,3 +89,21 @@ def test_expect_no_changes_exits_2_naming_the_stacks_that_would_change(
 def test_dry_runs_write_no_report(harness: Harness, tmp_path: Path) -> None:
     assert harness.run("deploy", "dev", "--dry-run").code == 0
     assert _reports(tmp_path) == []
+
+
+def test_runs_started_in_the_same_second_keep_a_report_each_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_report, "RUNS_DIR", tmp_path / "runs")
+    started = datetime(2026, 12, 4, 5, 0, 0, tzinfo=timezone.utc)
+    written = [
+        write(report(RunInfo(command, "dev", "local", "file:///s", "abc", started), [], 0))
+        for command in ("deploy", "preview", "drift")
+    ]
+    assert len(set(written)) == 3
+    assert [r["command"] for r in _reports(tmp_path)] == ["deploy", "preview", "drift"]
+    assert [p.name for p in written] == [
+        "dev-20261204T050000Z.json",
+        "dev-20261204T050000Z_002.json",
+        "dev-20261204T050000Z_003.json",
+    ]

@@ -118,9 +118,10 @@ def test_drift_of_a_layer_never_deployed_says_so_and_fails(harness: Harness) -> 
 def test_ctrl_c_writes_the_report_and_names_the_cancel_for_each_interrupted_stack(
     harness: Harness, tmp_path: Path
 ) -> None:
-    assert harness.run("deploy", "dev", "--target", "aws").code == 0
+    aws = ("deploy", "dev", "--target", "aws", "--skip-preflight")
+    assert harness.run(*aws).code == 0
     harness.engine.interrupt = {"data"}
-    result = harness.run("deploy", "dev", "--target", "aws")
+    result = harness.run(*aws)
     assert result.code == 130 and result.err == "error: interrupted\n"
     assert (
         "interrupted: organization/trading-data/dev may hold a pending operation; if a later run "
