@@ -10,7 +10,7 @@ from guardrails.model import Check, Finding, Resource, Rule, StackView
 from shared import iam
 from shared.environments import BillingMode
 from shared.naming import REQUIRED_TAG_KEYS
-from shared.stateful import STATEFUL_TYPES
+from shared.stateful import KEPT_TYPES
 
 BUCKET = "aws:s3/bucket:Bucket"
 TABLE = "aws:dynamodb/table:Table"
@@ -213,12 +213,12 @@ def dynamodb_deletion_protection(view: StackView) -> Iterator[Finding]:
 
 @rule(
     "stateful-protection",
-    "Stateful resources: protected and retained on delete as the matrix says",
-    protects="production data from a destroy, a rename or a replacement",
+    "Stateful resources and what guards them: protected and retained as the matrix says",
+    protects="production data, and its protections, from a destroy, a rename or a replacement",
 )
 def stateful_protection(view: StackView) -> Iterator[Finding]:
     wanted = view.profile.protect_stateful
-    for resource in view.of(*STATEFUL_TYPES):
+    for resource in view.of(*KEPT_TYPES):
         for option in ("protect", "retainOnDelete"):
             if option in resource.options and resource.options[option] is not wanted:
                 state = "needs" if wanted else "must not have"

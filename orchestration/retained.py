@@ -24,7 +24,39 @@ _REMOVE = {
     # The provider's id of a stream is its ARN (an import takes the name): the name is its tail.
     "aws:kinesis/stream:Stream": "aws kinesis delete-stream --stream-name {tail}",
     "aws:sqs/queue:Queue": "aws sqs delete-queue --queue-url {id}",
+    # What guards the bucket goes with it; the table's autoscaling is deregistered (its id is
+    # the target's resource id, table/NAME; a policy's, its name).
+    "aws:appautoscaling/target:Target": (
+        "aws application-autoscaling deregister-scalable-target --service-namespace dynamodb "
+        "--resource-id {id} --scalable-dimension {dimension} (its policy goes with it)"
+    ),
 }
+_WITH_BUCKET = "goes with its bucket (deleting the bucket deletes it)"
+_WITH_TARGET = "goes with its scalable target"
+_GOES_WITH = {
+    "aws:s3/bucketPolicy:BucketPolicy": _WITH_BUCKET,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _WITH_BUCKET,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        _WITH_BUCKET
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _WITH_BUCKET,
+    "aws:s3/bucketVersioning:BucketVersioning": _WITH_BUCKET,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _WITH_BUCKET,
+    "aws:appautoscaling/policy:Policy": _WITH_TARGET,
+}
+
+
+def _removal(resource: Held) -> str:
+    if resource.type in _GOES_WITH:
+        return _GOES_WITH[resource.type]
+    dimension = (
+        "dynamodb:table:ReadCapacityUnits"
+        if "read" in resource.name
+        else "dynamodb:table:WriteCapacityUnits"
+    )
+    return _REMOVE.get(resource.type, "delete it in the AWS console").format(
+        id=resource.id, tail=resource.id.rsplit("/", 1)[-1], dimension=dimension
+    )
 
 
 def explain(environment: str, kept: Sequence[tuple[StackRef, Sequence[Held]]]) -> list[str]:
@@ -35,19 +67,13 @@ def explain(environment: str, kept: Sequence[tuple[StackRef, Sequence[Held]]]) -
     if not held:
         return []
     lines = [
-        f"kept: {len(held)} protected stateful resource(s) of {environment} stay in AWS and in "
-        "their stacks (the matrix's protect_stateful):"
+        f"kept: {len(held)} protected resource(s) of {environment}, the stateful ones and what "
+        "guards them, stay in AWS and in their stacks (the matrix's protect_stateful):"
     ]
     lines += [f"  {stack.name}  {r.name}  {r.type}  id {r.id}" for stack, r in held]
     lines.append("to remove them deliberately (their data goes with them): back up what you need,")
     lines.append("  then delete each in AWS:")
-    lines += [
-        f"  {r.name}: "
-        + _REMOVE.get(r.type, "delete it in the AWS console").format(
-            id=r.id, tail=r.id.rsplit("/", 1)[-1]
-        )
-        for _stack, r in held
-    ]
+    lines += [f"  {r.name}: {_removal(r)}" for _stack, r in held]
     stacks = sorted({stack.name for stack, _r in held})
     lines.append(
         "  then forget them: "

@@ -7,6 +7,11 @@ replace it; a destroy must exclude it) and `retainOnDelete` (even once unprotect
 from the stack leaves it in AWS): taking production data away is always a deliberate act
 outside the platform (README "Destroying production").
 
+What guards kept data is kept with it (`GUARD_TYPES`, the same options): the bucket's TLS-only
+policy, public-access block, encryption configuration, ownership, versioning and lifecycle, and
+the table's autoscaling. Deleted with the stack, a kept bucket would lose its protections and a
+kept provisioned table would freeze at its last capacity, still billed.
+
 Log groups are left out on purpose: they hold diagnostics, not trades, and expire on their own
 retention; the function's dead-letter and failure queues are in, since they hold the only copy
 of a trade that failed every retry.
@@ -31,10 +36,27 @@ STATEFUL_TYPES = frozenset(
 )
 
 
+GUARD_TYPES = frozenset(
+    {
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:appautoscaling/target:Target",
+        "aws:appautoscaling/policy:Policy",
+    }
+)
+# Everything a protected environment keeps when it is destroyed.
+KEPT_TYPES = STATEFUL_TYPES | GUARD_TYPES
+
+
 def stateful_options(
     context: StackContext, parent: pulumi.Resource, **options: Any
 ) -> pulumi.ResourceOptions:
-    """The options of a stateful resource: its parent, and protection as the matrix says."""
+    """The options of a stateful resource, or of one guarding it (GUARD_TYPES): its parent, and
+    protection as the matrix says."""
     protect = context.profile.protect_stateful
     return pulumi.ResourceOptions(
         parent=parent, protect=protect, retain_on_delete=protect, **options

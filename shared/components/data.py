@@ -76,7 +76,7 @@ class AnalyticsTable(pulumi.ComponentResource):
             min_capacity=s.min_capacity,
             max_capacity=s.max_capacity,
             tags=s.context.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=stateful_options(s.context, self),  # kept with the table it scales
         )
         aws.appautoscaling.Policy(
             f"{name}-{dimension.lower()}-policy",
@@ -91,7 +91,7 @@ class AnalyticsTable(pulumi.ComponentResource):
                     "predefined_metric_type": f"DynamoDB{dimension}CapacityUtilization"
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=stateful_options(s.context, self),
         )
 
 
@@ -105,7 +105,8 @@ class ArchiveBucket(pulumi.ComponentResource):
     ) -> None:
         super().__init__("trading:data:ArchiveBucket", name, None, opts)
         s = args.settings
-        child = pulumi.ResourceOptions(parent=self)
+        # What guards the bucket is kept with it (shared/stateful.py, GUARD_TYPES).
+        child = stateful_options(s.context, self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket=s.bucket_name,
@@ -178,14 +179,14 @@ class ArchiveBucket(pulumi.ComponentResource):
                 },
             ],
             # S3 rejects lifecycle rules on versioned buckets until versioning has settled.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            opts=stateful_options(s.context, self, depends_on=[versioning]),
         )
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=bucket_id,
             policy=self.bucket.arn.apply(lambda arn: iam.to_json(iam.deny_insecure_transport(arn))),
             # Policies and public-access settings race on a new bucket; settle the block first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+            opts=stateful_options(s.context, self, depends_on=[public_access]),
         )
         self.register_outputs({"name": self.bucket.bucket, "arn": self.bucket.arn})
 

@@ -34,7 +34,7 @@ def test_nothing_kept_says_nothing() -> None:
 
 def test_each_kept_resource_is_listed_with_its_removal_command_and_the_keys_go_last() -> None:
     lines = explain("production", [(NETWORK_STACK, [KEY]), (DATA_STACK, [TABLE, STREAM])])
-    assert lines[0].startswith("kept: 3 protected stateful resource(s) of production")
+    assert lines[0].startswith("kept: 3 protected resource(s) of production, the stateful ones")
     listed = [line.split()[1] for line in lines[1:4]]
     assert listed == ["analytics-table", "trades-stream", "network-key"], "keys last"
     text = "\n".join(lines)
@@ -52,6 +52,29 @@ def test_the_last_step_unprotects_every_stack_that_kept_something_then_destroys_
     assert "pulumi state unprotect --all --yes --stack organization/trading-data/production" in last
     assert "--stack organization/trading-network/production" in last
     assert "nox -s destroy -- production --confirm production" in last
+
+
+def test_what_guards_the_bucket_goes_with_it_and_autoscaling_is_deregistered() -> None:
+    policy = Held(
+        "urn:pulumi:production::trading-data::aws:s3/bucketPolicy:BucketPolicy::archive-tls-only",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "data-archive-production-us-east-1",
+        True,
+    )
+    target = Held(
+        "urn:pulumi:production::trading-data::aws:appautoscaling/target:Target::"
+        "analytics-write-target",
+        "aws:appautoscaling/target:Target",
+        "table/analytics-table-production-us-east-1",
+        True,
+    )
+    text = "\n".join(explain("production", [(DATA_STACK, [policy, target])]))
+    assert "archive-tls-only: goes with its bucket (deleting the bucket deletes it)" in text
+    assert (
+        "analytics-write-target: aws application-autoscaling deregister-scalable-target "
+        "--service-namespace dynamodb --resource-id table/analytics-table-production-us-east-1 "
+        "--scalable-dimension dynamodb:table:WriteCapacityUnits"
+    ) in text
 
 
 def test_a_type_without_a_known_command_points_to_the_console() -> None:

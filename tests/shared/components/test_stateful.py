@@ -1,11 +1,12 @@
-"""Stateful resources are protected and retained on delete where the matrix says, and only there."""
+"""Stateful resources, and what guards them, are protected and retained on delete where the
+matrix says, and only there."""
 
 from __future__ import annotations
 
 import pytest
 
 from shared.environments import PROFILES
-from shared.stateful import STATEFUL_TYPES
+from shared.stateful import KEPT_TYPES
 from tests.support.documents import Document
 
 PROTECTED = {"protect": True, "retainOnDelete": True}
@@ -27,16 +28,27 @@ def test_production_protects_and_retains_every_stateful_resource_and_nothing_els
     options = _options(synthesized["production"])
     protected = sorted(name for (kind, name), o in options.items() if o == PROTECTED)
     assert protected == [
+        "analytics-read-policy",
+        "analytics-read-target",
         "analytics-table",
+        "analytics-write-policy",
+        "analytics-write-target",
+        # The bucket and every setting that guards it: kept, a bucket keeps its protections.
         "archive-bucket",
+        "archive-encryption",
+        "archive-lifecycle",
+        "archive-ownership",
+        "archive-public-access",
+        "archive-tls-only",
+        "archive-versioning",
         "data-processor-dlq",
         "network-key",
         "platform-key",
         "trades-failures",
         "trades-stream",
     ]
-    assert all(o == PLAIN for (kind, _name), o in options.items() if kind not in STATEFUL_TYPES), (
-        "only stateful resources are protected"
+    assert all(o == PLAIN for (kind, _name), o in options.items() if kind not in KEPT_TYPES), (
+        "only stateful resources and their guards are protected"
     )
 
 
