@@ -262,11 +262,19 @@ def bucket_name(needs: Needs, aws: Clients) -> Result:
                 "bucket name",
                 State.FAILED,
                 f"{needs.bucket_name} exists and belongs to another account (names are global)",
-                "set trading-data:bucket_name in stacks/data/Pulumi."
-                f"{needs.environment}.yaml to a name of your organisation's",
+                f"set trading-data:bucket_suffix in stacks/data/Pulumi.{needs.environment}.yaml "
+                f"to your organisation's name or this account's id "
+                f"({needs.bucket_name}-{_account(aws)}), or trading-data:bucket_name",
             )
         raise
     return Result("bucket name", State.PASSED, f"{needs.bucket_name} exists in this account")
+
+
+def _account(aws: Clients) -> str:
+    try:
+        return str(aws("sts").get_caller_identity()["Account"])
+    except (ClientError, BotoCoreError):
+        return "ACCOUNT"
 
 
 def network_interface_permissions(needs: Needs, aws: Clients) -> Result:

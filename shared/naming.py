@@ -82,6 +82,12 @@ class Naming:
             raise ValueError(f"resource type {resource_type!r} must be kebab-case")
         return check_name(kind, f"{resource_type}-{self.environment}-{self.region}")
 
+    def global_name(self, resource_type: str, kind: NameKind, suffix: str = "") -> str:
+        """A name unique across every AWS account (S3 buckets): the convention's name, then an
+        organisation's own suffix where one is given, so two firms' names cannot collide."""
+        base = self.name(resource_type)
+        return check_name(kind, f"{base}-{suffix}" if suffix else base)
+
     def log_group(self, prefix: str, resource_type: str) -> str:
         """CloudWatch log group names put a service path before the resource name."""
         return check_name(NameKind.LOG_GROUP, f"{prefix.rstrip('/')}/{self.name(resource_type)}")

@@ -24,7 +24,14 @@ from shared.naming import NameKind, Naming, check_name, tags
 
 # Documented per-project config keys (README "Configuration"); anything else is a typo.
 NETWORK_KEYS = ("vpc_cidr", "az_count", "log_retention_days")
-DATA_KEYS = ("bucket_name", "billing_mode", "min_capacity", "max_capacity", "alarm_emails")
+DATA_KEYS = (
+    "bucket_name",
+    "bucket_suffix",
+    "billing_mode",
+    "min_capacity",
+    "max_capacity",
+    "alarm_emails",
+)
 COMPUTE_KEYS = (
     "lambda_memory_mb",
     "lambda_timeout_seconds",
@@ -211,10 +218,11 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
     return DataSettings(
         context=ctx,
         table_name=ctx.naming.name("analytics-table", NameKind.DYNAMODB_TABLE),
-        # Bucket names are global across all AWS accounts, so this one may be overridden.
+        # Bucket names are global across all AWS accounts: an organisation's suffix keeps the
+        # convention's name and makes it its own; a whole name may be given instead.
         bucket_name=values.get(
             "bucket_name",
-            ctx.naming.name("data-archive", NameKind.S3_BUCKET),
+            _bucket(ctx, values.get("bucket_suffix", "", _suffix), values.key("bucket_suffix")),
             lambda k, v: check_name(NameKind.S3_BUCKET, str(v), k),
         ),
         billing_mode=billing_mode,
@@ -270,6 +278,25 @@ def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) 
         alarms=p.alarms,
         dashboard_name=ctx.naming.name("trading-analytics", NameKind.DASHBOARD),
     )
+
+
+_SUFFIX = re.compile(r"^[a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?$")
+
+
+def _suffix(key: str, raw: Any) -> str:
+    text = str(raw)
+    if not _SUFFIX.match(text):
+        raise ConfigError(
+            key, raw, "1 to 24 lowercase letters, digits and -, such as your organisation's name"
+        )
+    return text
+
+
+def _bucket(ctx: StackContext, suffix: str, key: str) -> str:
+    try:
+        return ctx.naming.global_name("data-archive", NameKind.S3_BUCKET, suffix)
+    except ConfigError as error:  # too long with the suffix: said of the suffix
+        raise ConfigError(key, suffix, f"a shorter suffix: {error.allowed}") from None
 
 
 UNRESERVED = "none"

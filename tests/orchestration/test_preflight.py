@@ -110,8 +110,9 @@ def test_a_bucket_another_account_owns_fails_naming_the_setting(
     assert result.state is preflight.State.FAILED
     assert result.line == (
         f"FAIL bucket name: {needs.bucket_name} exists and belongs to another account (names "
-        "are global); fix: set trading-data:bucket_name in stacks/data/Pulumi.dev.yaml to a name "
-        "of your organisation's"
+        "are global); fix: set trading-data:bucket_suffix in stacks/data/Pulumi.dev.yaml to your "
+        f"organisation's name or this account's id ({needs.bucket_name}-{ACCOUNT}), or "
+        "trading-data:bucket_name"
     )
     # A bucket of this account is ours, and passes.
     account("s3").create_bucket(Bucket="ours-already")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.environments import ENVIRONMENTS, BillingMode
+from shared.errors import ConfigError
 from shared.layers import REPO_ROOT
 from shared.settings import parse_compute, parse_data, parse_network
 from synth.synthesize import SynthError, synth_environment
@@ -24,6 +25,8 @@ BAD_VALUES = [
     ("data", "billing_mode", "ON_DEMAND", "PAY_PER_REQUEST or PROVISIONED"),
     ("data", "billing_mode", "pay_per_request", "PAY_PER_REQUEST or PROVISIONED"),
     ("data", "bucket_name", "My_Bucket", "s3 bucket name of 3 to 63"),
+    ("data", "bucket_suffix", "Acme", "1 to 24 lowercase letters, digits and -"),
+    ("data", "bucket_suffix", "acme-", "such as your organisation's name"),
     ("data", "min_capacity", "0", "from 1 to 40000"),
     ("data", "max_capacity", "1", "at least min_capacity"),
     # staging's table is on-demand: a capacity would have no effect there.
@@ -93,6 +96,22 @@ def test_without_a_reservation_there_is_no_concurrency_alarm_and_the_input_is_le
     }
     assert alarms and not any("concurrency" in name for name in alarms)
     assert any("throttles" in name for name in alarms)
+
+
+def test_an_organisation_suffix_keeps_the_convention_s_bucket_name_and_makes_it_its_own() -> None:
+    assert parse_data("dev", None, {}).bucket_name == "data-archive-dev-us-east-1"
+    suffixed = parse_data("production", None, {"bucket_suffix": "acme"})
+    assert suffixed.bucket_name == "data-archive-production-us-east-1-acme"
+    # A whole name, where given, wins.
+    named = parse_data("dev", None, {"bucket_suffix": "acme", "bucket_name": "acme-archive"})
+    assert named.bucket_name == "acme-archive"
+
+
+def test_a_suffix_too_long_for_the_region_s_name_is_refused_naming_the_suffix() -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_data("production", "eusc-northeast-12", {"bucket_suffix": "a" * 24})
+    assert refused.value.key == "trading-data:bucket_suffix"
+    assert "a shorter suffix: a s3 bucket name of 3 to 63 characters" in str(refused.value)
 
 
 def test_stack_files_set_only_known_keys() -> None:
