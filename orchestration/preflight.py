@@ -28,8 +28,6 @@ from shared.settings import ComputeSettings, DataSettings, NetworkSettings
 # "Configuring reserved concurrency": you can reserve up to the unreserved concurrency minus 100).
 UNRESERVED_MINIMUM = 100
 LAMBDA_CONCURRENCY_QUOTA = "AWS Lambda 'Concurrent executions' (L-B99A9384)"
-# The zones' check is for the interface endpoint the network layer creates.
-INTERFACE_ENDPOINT = "sqs"
 # What Lambda does with the function's role in the VPC (Lambda developer guide, "Giving Lambda
 # functions access to resources in an Amazon VPC").
 ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface")
@@ -232,10 +230,12 @@ def availability_zones(needs: Needs, aws: Clients) -> Result:
             {"Name": "opt-in-status", "Values": ["opt-in-not-required"]},
         ]
     )["AvailabilityZones"]
-    service = f"com.amazonaws.{needs.region}.{INTERFACE_ENDPOINT}"
-    details = ec2.describe_vpc_endpoint_services(ServiceNames=[service])["ServiceDetails"]
-    offered = {name for detail in details for name in detail.get("AvailabilityZones", [])}
     available = [zones.Zone(z["ZoneName"], z["ZoneId"]) for z in found]
+    offered = {z.name for z in available}
+    for service in zones.INTERFACE_ENDPOINTS:
+        name = f"com.amazonaws.{needs.region}.{service}"
+        details = ec2.describe_vpc_endpoint_services(ServiceNames=[name])["ServiceDetails"]
+        offered &= {zone for detail in details for zone in detail.get("AvailabilityZones", [])}
     try:
         chosen = zones.choose(available, needs.az_count, offered, needs.region)
     except zones.ZoneError as error:
@@ -246,7 +246,7 @@ def availability_zones(needs: Needs, aws: Clients) -> Result:
         State.PASSED,
         f"subnets in {', '.join(z.zone_id for z in chosen)} ("
         f"{', '.join(z.name for z in chosen)} in this account): Lambda and the "
-        f"{INTERFACE_ENDPOINT} endpoint are offered there",
+        f"{' and '.join(zones.INTERFACE_ENDPOINTS)} endpoints are offered there",
     )
 
 

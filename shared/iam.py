@@ -19,18 +19,19 @@ ARCHIVE_ACTIONS = ("s3:PutObject",)
 FUNCTION_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # A function in a VPC reaches it through ENIs the Lambda service manages with the function's
 # role: the AWSLambdaVPCAccessExecutionRole managed policy's set, which grants all of it on "*".
-# EC2 authorises the writes on resources, so they are scoped here (Lambda developer guide,
-# "Giving Lambda functions access to resources in an Amazon VPC", and EC2's service
-# authorization reference):
-# - CreateNetworkInterface on the new interface and on the subnets and security group it is
-#   created in: this environment's private subnets and the function's group only;
+# The function's network interfaces (Lambda developer guide, "Giving Lambda functions access to
+# resources in an Amazon VPC"). Lambda checks the execution role's EC2 permissions when it
+# attaches the function; no AWS source says which resources that check asks about. The guide
+# documents one resource form as working, all ids of the account and region
+# (`arn:aws:ec2:<region>:<account>:*/*`, for DeleteNetworkInterface: "Either specify a unique
+# resource ID, or include all resource IDs"). Each write is granted on all ids of its own
+# resource types (EC2's service authorization reference) in that account and region, which is
+# the same set of ARNs as the guide's form for these actions: network-interface/* for the
+# address and delete actions (their only resource type), and network-interface/*, subnet/* and
+# security-group/* for CreateNetworkInterface. Scoping the create to this VPC's subnets and group
+# (as before) has no documented source that Lambda's check accepts it, so it is not relied on.
 ENI_CREATE_ACTIONS = ("ec2:CreateNetworkInterface",)
-# - AssignPrivateIpAddresses / UnassignPrivateIpAddresses on network interfaces of this account
-#   and region (their ids are Lambda's to choose, so not known in advance);
 ENI_ADDRESS_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
-# - DeleteNetworkInterface: the guide says to name the interface or all ids (its example is
-#   `arn:aws:ec2:<region>:<account>:*/*`), or the function may lose its VPC access; the action's
-#   one resource type is network-interface, so all of those of this account and region;
 ENI_DELETE_ACTIONS = ("ec2:DeleteNetworkInterface",)
 # - the two Describe actions work only on "*" (the guide says so of DescribeNetworkInterfaces;
 #   EC2's Describe* actions support no resource-level permissions at all).
@@ -125,26 +126,21 @@ UNSCOPED_ACTIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class NetworkScope:
-    """Where the function's ENIs live: for scoping the EC2 writes to this VPC's pieces."""
+    """Where the function's ENIs live: this account and region (see ENI_CREATE_ACTIONS)."""
 
     partition: str
     region: str
     account_id: str
-    subnet_ids: tuple[str, ...]
-    security_group_id: str
 
-    def arn(self, resource: str) -> str:
-        return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource}"
+    def every(self, resource_type: str) -> str:
+        """Every id of one EC2 resource type in this account and region."""
+        return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource_type}/*"
 
     def interfaces(self) -> str:
-        return self.arn("network-interface/*")
+        return self.every("network-interface")
 
     def create_resources(self) -> list[str]:
-        return [
-            self.interfaces(),
-            *(self.arn(f"subnet/{subnet}") for subnet in self.subnet_ids),
-            self.arn(f"security-group/{self.security_group_id}"),
-        ]
+        return [self.every(t) for t in ("network-interface", "subnet", "security-group")]
 
 
 def document(*statements: dict[str, Any]) -> PolicyDocument:
@@ -193,8 +189,10 @@ def data_processor_policy(
         allow("FailedTradeRecords", DLQ_ACTIONS, [failure_queue_arn]),
         allow("PlatformKey", KEY_USE_ACTIONS, [key_arn]),
         allow("CreateNetworkInterfaces", ENI_CREATE_ACTIONS, network.create_resources()),
-        allow("NetworkInterfaceAddresses", ENI_ADDRESS_ACTIONS, [network.interfaces()]),
-        allow("DeleteNetworkInterfaces", ENI_DELETE_ACTIONS, [network.interfaces()]),
+        allow(
+            "NetworkInterfaceAddresses", ENI_ADDRESS_ACTIONS, [network.every("network-interface")]
+        ),
+        allow("DeleteNetworkInterfaces", ENI_DELETE_ACTIONS, [network.every("network-interface")]),
         allow("DescribeNetworkInterfaces", ENI_DESCRIBE_ACTIONS, ["*"]),
         allow("TraceSegments", XRAY_ACTIONS, ["*"]),
     )

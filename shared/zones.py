@@ -33,16 +33,20 @@ class ZoneError(ValueError):
     """Fewer usable zones than asked for; the message says which and why."""
 
 
+# The interface endpoints the network layer creates in every subnet (shared/components/network.py).
+INTERFACE_ENDPOINTS = ("sqs", "xray")
+
+
 def choose(
     zones: Sequence[Zone],
     count: int,
     endpoint_zone_names: Collection[str],
     region: str,
-    endpoint: str = "sqs",
+    endpoint: str = " and ".join(INTERFACE_ENDPOINTS),
 ) -> list[Zone]:
-    """The first `count` usable zones by zone ID: Lambda supports them and the interface
-    endpoint service is offered in them (`endpoint_zone_names`, as DescribeVpcEndpointServices
-    names them for this account)."""
+    """The first `count` usable zones by zone ID: Lambda supports them and every interface
+    endpoint service is offered in them (`endpoint_zone_names`: the zones, as this account names
+    them, that DescribeVpcEndpointServices lists for all of them)."""
     usable = sorted(
         (
             z
@@ -55,7 +59,7 @@ def choose(
         left_out = sorted(z.zone_id for z in zones if z not in usable)
         raise ZoneError(
             f"trading-network:az_count = {count} is not allowed; region {region} has "
-            f"{len(usable)} zones that support Lambda and the {endpoint} interface endpoint "
+            f"{len(usable)} zones that support Lambda and the {endpoint} interface endpoints "
             f"({', '.join(z.zone_id for z in usable) or 'none'}; left out: "
             f"{', '.join(left_out) or 'none'}): lower trading-network:az_count to {len(usable)}"
         )

@@ -202,7 +202,7 @@ def _costs(
             floor[0] * DYNAMODB_WCU_HOUR + floor[1] * DYNAMODB_RCU_HOUR
         )
         * HOURS_PER_MONTH,
-        "fixed: sqs interface endpoint": endpoint_azs
+        "fixed: interface endpoints (sqs, x-ray)": endpoint_azs
         * INTERFACE_ENDPOINT_AZ_HOUR
         * HOURS_PER_MONTH,
         "fixed: kms keys": len(_inputs(document, "aws:kms/key:Key")) * KMS_KEY_MONTH,

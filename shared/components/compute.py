@@ -90,8 +90,6 @@ class DataProcessor(pulumi.ComponentResource):
                 key_arn=args.key_arn,
                 stream_arn=args.stream_arn,
                 failure_queue_arn=args.failure_queue_arn,
-                subnet_ids=args.subnet_ids,
-                security_group_id=args.security_group_id,
             ).apply(lambda values: iam.to_json(_policy(values, account, s.context.region))),
             opts=child,
         )
@@ -174,7 +172,5 @@ def _policy(values: dict[str, Any], account: Account, region: str) -> iam.Policy
         partition=account.partition,
         region=region,
         account_id=account.account_id,
-        subnet_ids=tuple(values.pop("subnet_ids")),
-        security_group_id=values.pop("security_group_id"),
     )
     return iam.data_processor_policy(**values, network=network)

@@ -153,11 +153,14 @@ class PrivateNetwork(pulumi.ComponentResource):
         return group
 
     def _interface_endpoints(self, function_group: aws.ec2.SecurityGroup) -> None:
-        """SQS through PrivateLink: the function sends records that can never succeed to the
-        failure queue itself (functions/data_processor/trade_analytics/streams.py), and the
-        VPC has no other way out. An interface endpoint in every private subnet, private DNS
-        on (the SDK's default SQS hostname resolves to it), reachable from the function's
-        group on HTTPS and from nothing else."""
+        """SQS and X-Ray through PrivateLink, since the VPC has no other way out: the function
+        sends records that can never succeed to the failure queue itself
+        (functions/data_processor/trade_analytics/streams.py), and Lambda's X-Ray daemon runs
+        in the function's execution environment and relays its segments to the X-Ray API from
+        there (X-Ray developer guide, "AWS Lambda and AWS X-Ray"): without a route, active
+        tracing would record only Lambda's own segment. An interface endpoint each in every
+        private subnet, private DNS on (the default hostnames resolve to them), reachable from
+        the function's group on HTTPS and from nothing else."""
         name, context = self._name, self._settings.context
         group = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg",
@@ -189,17 +192,18 @@ class PrivateNetwork(pulumi.ComponentResource):
             tags=self._tagged("data-processor-sg-endpoints-https"),
             opts=self._child,
         )
-        aws.ec2.VpcEndpoint(
-            f"{name}-sqs-endpoint",
-            vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{context.region}.sqs",
-            vpc_endpoint_type="Interface",
-            subnet_ids=[subnet.id for subnet in self.subnets],
-            security_group_ids=[group.id],
-            private_dns_enabled=True,
-            tags=self._tagged("sqs-endpoint"),
-            opts=self._child,
-        )
+        for service in zones.INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service}-endpoint",
+                vpc_id=self.vpc.id,
+                service_name=f"com.amazonaws.{context.region}.{service}",
+                vpc_endpoint_type="Interface",
+                subnet_ids=[subnet.id for subnet in self.subnets],
+                security_group_ids=[group.id],
+                private_dns_enabled=True,
+                tags=self._tagged(f"{service}-endpoint"),
+                opts=self._child,
+            )
 
     def _flow_logs(self, account: Account) -> aws.cloudwatch.LogGroup:
         """Flow logs of all traffic into a log group of their own, through a scoped role."""
@@ -266,11 +270,16 @@ def _availability_zones(region: str, count: int, parent: pulumi.Resource) -> lis
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
         opts=pulumi.InvokeOptions(parent=parent),
     )
-    sqs = aws.ec2.get_vpc_endpoint_service(
-        service_name=f"com.amazonaws.{region}.sqs", opts=pulumi.InvokeOptions(parent=parent)
-    )
+    offered = set(found.names)
+    for service in zones.INTERFACE_ENDPOINTS:
+        offered &= set(
+            aws.ec2.get_vpc_endpoint_service(
+                service_name=f"com.amazonaws.{region}.{service}",
+                opts=pulumi.InvokeOptions(parent=parent),
+            ).availability_zones
+        )
     available = [zones.Zone(n, i) for n, i in zip(found.names, found.zone_ids, strict=True)]
     try:
-        return zones.choose(available, count, sqs.availability_zones, region)
+        return zones.choose(available, count, offered, region)
     except zones.ZoneError as error:
         raise pulumi.RunError(str(error)) from None

@@ -132,8 +132,9 @@ def test_a_region_short_of_zones_with_lambda_and_the_endpoint_fails(
     monkeypatch.setitem(sqs, "AvailabilityZones", ["us-east-1b", "us-east-1e"])
     result = _result(_needs("production"), account, "zones")
     assert result.state is preflight.State.FAILED
-    assert "has 1 zones that support Lambda and the sqs interface endpoint (use1-az1;" in (
-        result.detail
+    assert (
+        "has 1 zones that support Lambda and the sqs and xray interface endpoints (use1-az1;"
+        in (result.detail)
     )
     assert result.fix == "lower trading-network:az_count to 1"
 

@@ -70,7 +70,7 @@ def test_too_few_usable_zones_is_one_line_naming_the_fix() -> None:
     with pytest.raises(zones.ZoneError) as refused:
         zones.choose(ZONES, 3, {"us-east-1a", "us-east-1e", "us-east-1c"}, "us-east-1")
     message = str(refused.value)
-    assert "has 2 zones that support Lambda and the sqs interface endpoint" in message
+    assert "has 2 zones that support Lambda and the sqs and xray interface endpoints" in message
     assert "left out: use1-az1, use1-az3, use1-az4, use1-az5" in message
     assert message.endswith("lower trading-network:az_count to 2") and "\n" not in message
 
@@ -114,24 +114,25 @@ def test_gateway_endpoints_for_s3_and_dynamodb_on_the_private_route_table(doc: D
         assert set(endpoint["routeTableIds"]) == route_table_ids
 
 
-def test_sqs_interface_endpoint_in_every_private_subnet_for_the_function_only(
+def test_sqs_and_xray_interface_endpoints_in_every_private_subnet_for_the_function_only(
     doc: Document,
 ) -> None:
-    [sqs] = [
-        r["inputs"]
+    endpoints = {
+        r["inputs"]["serviceName"]: r["inputs"]
         for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")
         if r["inputs"]["vpcEndpointType"] == "Interface"
-    ]
-    assert sqs["serviceName"] == "com.amazonaws.us-east-1.sqs"
-    assert sqs["privateDnsEnabled"] is True
-    assert sqs["subnetIds"] == layer(doc, "network")["outputs"]["private_subnet_ids"]
-    [endpoint_group] = sqs["securityGroupIds"]
+    }
+    # SQS for the failure queue; X-Ray for the segments Lambda's daemon relays from the VPC.
+    assert set(endpoints) == {"com.amazonaws.us-east-1.sqs", "com.amazonaws.us-east-1.xray"}
     function_group = layer(doc, "network")["outputs"]["lambda_security_group_id"]
     [ingress] = [
         r["inputs"]
         for r in resources(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     ]
-    assert ingress["securityGroupId"] == endpoint_group
+    for endpoint in endpoints.values():
+        assert endpoint["privateDnsEnabled"] is True
+        assert endpoint["subnetIds"] == layer(doc, "network")["outputs"]["private_subnet_ids"]
+        assert endpoint["securityGroupIds"] == [ingress["securityGroupId"]]
     assert ingress["referencedSecurityGroupId"] == function_group
     assert (ingress["ipProtocol"], ingress["fromPort"], ingress["toPort"]) == ("tcp", 443, 443)
 
@@ -153,12 +154,12 @@ def test_function_security_group_allows_only_https_to_the_endpoints(doc: Documen
     prefix_lists = {rule["prefixListId"] for rule in rules if "prefixListId" in rule}
     assert len(prefix_lists) == 2 and all(p.startswith("pl-") for p in prefix_lists)
     [to_endpoints] = [rule for rule in rules if "referencedSecurityGroupId" in rule]
-    [sqs] = [
-        r["inputs"]
+    groups = {
+        r["inputs"]["securityGroupIds"][0]
         for r in resources(doc, "aws:ec2/vpcEndpoint:VpcEndpoint")
         if r["inputs"]["vpcEndpointType"] == "Interface"
-    ]
-    assert to_endpoints["referencedSecurityGroupId"] == sqs["securityGroupIds"][0]
+    }
+    assert groups == {to_endpoints["referencedSecurityGroupId"]}
 
 
 def test_default_security_group_has_no_rules(doc: Document) -> None:
