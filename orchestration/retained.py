@@ -28,7 +28,8 @@ _REMOVE = {
     # the target's resource id, table/NAME; a policy's, its name).
     "aws:appautoscaling/target:Target": (
         "aws application-autoscaling deregister-scalable-target --service-namespace dynamodb "
-        "--resource-id {id} --scalable-dimension {dimension} (its policy goes with it)"
+        "--resource-id {id} --scalable-dimension {dimension} "
+        "(its policies and scheduled actions go with it: DeregisterScalableTarget deletes them)"
     ),
 }
 _WITH_BUCKET = "goes with its bucket (deleting the bucket deletes it)"
@@ -43,6 +44,7 @@ _GOES_WITH = {
     "aws:s3/bucketVersioning:BucketVersioning": _WITH_BUCKET,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _WITH_BUCKET,
     "aws:appautoscaling/policy:Policy": _WITH_TARGET,
+    "aws:appautoscaling/scheduledAction:ScheduledAction": _WITH_TARGET,
 }
 
 

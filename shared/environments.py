@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -47,9 +49,17 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 LAMBDA_MEMORY_MB = (128, 10240)
 LAMBDA_TIMEOUT_SECONDS = (1, 900)
 LAMBDA_RESERVED_CONCURRENCY = (1, 1000)
-# DynamoDB's default table quota is 40,000 WCU/RCU; production is sized above it and needs the
-# raised quota (Service Quotas, "Table-level write throughput limit"; docs/capacity.md).
+# What the API takes for a provisioned capacity; the account's quotas bound it further
+# (`ThroughputQuotas`).
 DYNAMODB_CAPACITY = (1, 400_000)
+# DynamoDB's default throughput quotas, provisioned mode, reads and writes each (Service Quotas,
+# Amazon DynamoDB: "Table-level write throughput limit", "Account-level write throughput limit";
+# the read ones are the same figures). An on-demand table's default maximum is the table figure.
+DEFAULT_TABLE_QUOTA = 40_000
+DEFAULT_ACCOUNT_QUOTA = 80_000
+# Application Auto Scaling's scheduled actions are cron in the exchange's own zone; days as its
+# cron's day-of-week field takes them.
+MARKET_DAYS = ("MON-FRI", "MON-SAT", "SUN-FRI", "MON-SUN")
 # Kinesis limits (Kinesis Data Streams developer guide, "Quotas and limits"; Lambda's event
 # source mapping parameters for Kinesis).
 STREAM_SHARDS = (1, 500)
@@ -119,6 +129,94 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
+class ThroughputQuotas:
+    """The DynamoDB quotas an environment's account is declared to have, reads and writes each.
+
+    The table's autoscaling maximum must fit them: above them autoscaling stops at the quota,
+    short of the capacity the environment claims. AWS's defaults unless raised in Service Quotas
+    (preflight reads the account's real figures and refuses a shortfall).
+    """
+
+    table: int = DEFAULT_TABLE_QUOTA
+    account: int = DEFAULT_ACCOUNT_QUOTA
+
+    def __post_init__(self) -> None:
+        validate_range("dynamodb_quotas.table", self.table, 1, 10_000_000)
+        validate_range("dynamodb_quotas.account", self.account, 1, 10_000_000)
+
+    @property
+    def ceiling(self) -> int:
+        """The largest autoscaling maximum both quotas allow (one provisioned table)."""
+        return min(self.table, self.account)
+
+
+@dataclass(frozen=True)
+class MarketHours:
+    """When trading happens, in the exchange's time zone: the table's write floor is raised
+    `lead_minutes` before the open and lowered `after_minutes` after the close (two Application
+    Auto Scaling scheduled actions), so the open is met by provisioned capacity rather than by
+    target tracking, which reacts after minutes of load and grows in steps (AWS: do not rely on
+    auto scaling for short spikes).
+    """
+
+    timezone: str  # IANA, as Application Auto Scaling's Timezone takes it
+    open: str  # HH:MM, local
+    close: str  # HH:MM, local
+    floor_capacity: int  # WCU while the market is open
+    days: str = "MON-FRI"
+    # A large increase takes minutes to apply (the table is UPDATING meanwhile); half an hour
+    # leaves room. The floor stays up for the closing auction's reports after the close.
+    lead_minutes: int = 30
+    after_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                "market_hours.timezone",
+                self.timezone,
+                "an IANA time zone, such as America/New_York",
+            ) from None
+        if self.days not in MARKET_DAYS:
+            raise ConfigError("market_hours.days", self.days, f"one of {', '.join(MARKET_DAYS)}")
+        validate_range("market_hours.lead_minutes", self.lead_minutes, 0, 240)
+        validate_range("market_hours.after_minutes", self.after_minutes, 0, 240)
+        validate_capacity("market_hours.floor_capacity", self.floor_capacity)
+        opens, closes = (
+            _minutes("market_hours.open", self.open),
+            _minutes("market_hours.close", self.close),
+        )
+        if closes <= opens:
+            raise ConfigError(
+                "market_hours.close", self.close, f"later than the open ({self.open})"
+            )
+        if opens - self.lead_minutes < 0 or closes + self.after_minutes >= 24 * 60:
+            raise ConfigError(
+                "market_hours",
+                f"{self.open}-{self.close}",
+                "a session whose raised floor (lead and after minutes too) stays within one day",
+            )
+
+    @property
+    def raise_at(self) -> tuple[int, int]:
+        """(hour, minute) the floor is raised, local."""
+        return divmod(_minutes("market_hours.open", self.open) - self.lead_minutes, 60)
+
+    @property
+    def lower_at(self) -> tuple[int, int]:
+        """(hour, minute) the floor is lowered, local."""
+        return divmod(_minutes("market_hours.close", self.close) + self.after_minutes, 60)
+
+
+def _minutes(key: str, value: str) -> int:
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value)
+    if not match:
+        raise ConfigError(key, value, "a time of day as HH:MM (24-hour), such as 09:30")
+    return int(match[1]) * 60 + int(match[2])
+
+
+@dataclass(frozen=True)
 class EnvironmentProfile:
     """Everything that is sized per environment; stack config may override documented keys."""
 
@@ -129,6 +227,10 @@ class EnvironmentProfile:
     # Provisioned capacity is the autoscaling floor; ignored for on-demand tables.
     dynamodb_min_capacity: int
     dynamodb_max_capacity: int
+    # The quotas the maximum needs (the defaults unless the account's were raised), and the
+    # market session the write floor is raised for (provisioned tables only; None: no schedule).
+    dynamodb_quotas: ThroughputQuotas
+    market_hours: MarketHours | None
     s3_versioning: bool
     log_retention_days: int
     vpc_cidr: str
@@ -184,6 +286,16 @@ class EnvironmentProfile:
             self.dynamodb_min_capacity,
             DYNAMODB_CAPACITY[1],
         )
+        validate_within_quotas(
+            "dynamodb_max_capacity", self.dynamodb_max_capacity, self.dynamodb_quotas, "the matrix"
+        )
+        if self.market_hours is not None:
+            validate_range(
+                "market_hours.floor_capacity",
+                self.market_hours.floor_capacity,
+                self.dynamodb_min_capacity,
+                self.dynamodb_max_capacity,
+            )
         validate_range("stream_shards", self.stream_shards, *STREAM_SHARDS)
         validate_range(
             "stream_retention_hours", self.stream_retention_hours, *STREAM_RETENTION_HOURS
@@ -219,6 +331,21 @@ def validate_range(key: str, value: int, low: int, high: int) -> int:
 
 def validate_capacity(key: str, value: int) -> int:
     return validate_range(key, value, *DYNAMODB_CAPACITY)
+
+
+def validate_within_quotas(key: str, value: int, quotas: ThroughputQuotas, declared: str) -> int:
+    """An autoscaling maximum the declared quotas allow; the error says which quota to raise."""
+    if value > quotas.ceiling:
+        scope = "table" if quotas.table <= quotas.account else "account"
+        raise ConfigError(
+            key,
+            value,
+            f"at most {quotas.ceiling:,}, the DynamoDB {scope}-level throughput quota declared in "
+            f"{declared} (AWS's defaults are {DEFAULT_TABLE_QUOTA:,} a table and "
+            f"{DEFAULT_ACCOUNT_QUOTA:,} an account): raise it in Service Quotas first, then "
+            "declare it (trading-data:table_quota, trading-data:account_quota)",
+        )
+    return value
 
 
 def validate_memory(key: str, value: int) -> int:
@@ -268,6 +395,8 @@ _PROFILES = (
         dynamodb_billing_mode=BillingMode.PAY_PER_REQUEST,
         dynamodb_min_capacity=5,
         dynamodb_max_capacity=50,
+        dynamodb_quotas=ThroughputQuotas(),
+        market_hours=None,
         s3_versioning=False,
         log_retention_days=7,
         vpc_cidr="10.10.0.0/16",
@@ -308,6 +437,8 @@ _PROFILES = (
         dynamodb_billing_mode=BillingMode.PAY_PER_REQUEST,
         dynamodb_min_capacity=5,
         dynamodb_max_capacity=100,
+        dynamodb_quotas=ThroughputQuotas(),
+        market_hours=None,
         s3_versioning=False,
         log_retention_days=30,
         vpc_cidr="10.20.0.0/16",
@@ -346,7 +477,16 @@ _PROFILES = (
         lambda_timeout_seconds=60,
         dynamodb_billing_mode=BillingMode.PROVISIONED,
         dynamodb_min_capacity=25,
+        # 50,000 trades/s at 2.02 WCU each need 101,000 WCU: above AWS's default quotas, so
+        # production declares the raised ones it needs (raise both before its first deploy;
+        # preflight refuses an account without them). docs/capacity.md, "Quotas".
         dynamodb_max_capacity=110_000,
+        dynamodb_quotas=ThroughputQuotas(table=110_000, account=110_000),
+        # US equities' regular session. From 09:00 New York time the table holds 20,000 WCU
+        # (9,900 trades/s with no scaling), and target tracking grows it from there.
+        market_hours=MarketHours(
+            timezone="America/New_York", open="09:30", close="16:00", floor_capacity=20_000
+        ),
         s3_versioning=True,
         log_retention_days=90,
         vpc_cidr="10.30.0.0/16",

@@ -17,7 +17,13 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from shared import environments as env
-from shared.environments import AlarmThresholds, BillingMode, EnvironmentProfile
+from shared.environments import (
+    AlarmThresholds,
+    BillingMode,
+    EnvironmentProfile,
+    MarketHours,
+    ThroughputQuotas,
+)
 from shared.errors import ConfigError
 from shared.layers import COMPUTE, DATA, NETWORK, Layer
 from shared.naming import NameKind, Naming, check_name, tags
@@ -30,6 +36,8 @@ DATA_KEYS = (
     "billing_mode",
     "min_capacity",
     "max_capacity",
+    "table_quota",
+    "account_quota",
     "alarm_emails",
 )
 COMPUTE_KEYS = (
@@ -77,6 +85,10 @@ class DataSettings:
     billing_mode: BillingMode
     min_capacity: int
     max_capacity: int
+    # The DynamoDB quotas the maximum was checked against (declared, not read from the account:
+    # preflight reads those), and the market session the write floor follows (provisioned only).
+    quotas: ThroughputQuotas
+    market_hours: MarketHours | None
     versioning: bool
     protected: bool
     stream_name: str
@@ -205,15 +217,38 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
         raise ConfigError(
             values.key("max_capacity"), max_capacity, f"at least min_capacity ({min_capacity})"
         )
+    quotas = ThroughputQuotas(
+        table=values.get("table_quota", p.dynamodb_quotas.table, capacity_quota),
+        account=values.get("account_quota", p.dynamodb_quotas.account, capacity_quota),
+    )
+    provisioned = billing_mode is env.BillingMode.PROVISIONED
+    market_hours = p.market_hours if provisioned else None
+    if provisioned:
+        declared = (
+            "the stack's config"
+            if {"table_quota", "account_quota"} & set(values.values)
+            else f"the matrix for {environment}"
+        )
+        env.validate_within_quotas(values.key("max_capacity"), max_capacity, quotas, declared)
+    if market_hours is not None and not min_capacity <= market_hours.floor_capacity <= max_capacity:
+        # The schedule raises the floor to a fixed figure: it must lie within what is configured.
+        name = "max_capacity" if market_hours.floor_capacity > max_capacity else "min_capacity"
+        raise ConfigError(
+            values.key(name),
+            min_capacity if name == "min_capacity" else max_capacity,
+            f"{'at least' if name == 'max_capacity' else 'at most'} the market-hours floor "
+            f"({market_hours.floor_capacity:,} WCU, shared/environments.py)",
+        )
     if billing_mode is env.BillingMode.PAY_PER_REQUEST:
         # Capacities would be silently ignored on an on-demand table: refuse them instead.
-        for name in ("min_capacity", "max_capacity"):
+        for name in ("min_capacity", "max_capacity", "table_quota", "account_quota"):
             if values.values.get(name) is not None:
                 raise ConfigError(
                     values.key(name),
                     values.values[name],
-                    f"no value: capacities apply to PROVISIONED tables, and {environment}'s is "
-                    f"PAY_PER_REQUEST (set {values.key('billing_mode')}: PROVISIONED to use them)",
+                    "no value: capacities and their quotas apply to PROVISIONED tables, and "
+                    f"{environment}'s is PAY_PER_REQUEST (set {values.key('billing_mode')}: "
+                    "PROVISIONED to use them)",
                 )
     return DataSettings(
         context=ctx,
@@ -228,6 +263,8 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
         billing_mode=billing_mode,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
+        quotas=quotas,
+        market_hours=market_hours,
         versioning=p.s3_versioning,
         protected=p.protected,
         stream_name=ctx.naming.name("trades", NameKind.KINESIS_STREAM),
@@ -238,6 +275,10 @@ def parse_data(environment: str, region: str | None, raw: Mapping[str, Any]) -> 
         alarm_emails=values.get("alarm_emails", (), _emails),
         alarms=p.alarms,
     )
+
+
+def capacity_quota(key: str, raw: Any) -> int:
+    return env.validate_range(key, _as_int(key, raw), 1, 10_000_000)
 
 
 def parse_compute(environment: str, region: str | None, raw: Mapping[str, Any]) -> ComputeSettings:

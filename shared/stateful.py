@@ -9,8 +9,9 @@ outside the platform (README "Destroying production").
 
 What guards kept data is kept with it (`GUARD_TYPES`, the same options): the bucket's TLS-only
 policy, public-access block, encryption configuration, ownership, versioning and lifecycle, and
-the table's autoscaling. Deleted with the stack, a kept bucket would lose its protections and a
-kept provisioned table would freeze at its last capacity, still billed.
+the table's autoscaling with its market-hours schedule. Deleted with the stack, a kept bucket
+would lose its protections and a kept provisioned table would freeze at its last capacity,
+still billed.
 
 Log groups are left out on purpose: they hold diagnostics, not trades, and expire on their own
 retention; the function's dead-letter and failure queues are in, since they hold the only copy
@@ -46,6 +47,7 @@ GUARD_TYPES = frozenset(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
         "aws:appautoscaling/target:Target",
         "aws:appautoscaling/policy:Policy",
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
     }
 )
 # Everything a protected environment keeps when it is destroyed.

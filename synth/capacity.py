@@ -11,6 +11,10 @@ document (not from the matrix, so a program that ignored the matrix would show h
   table quota, over WCU_PER_TRADE;
 - for one symbol, also its rollup partition: every writer's shard of a symbol-day shares one
   partition key, written once per transaction, under DynamoDB's 1,000 WCU per partition.
+What an idle provisioned table takes at once, before target tracking reacts (minutes), is its
+floor: in market hours the scheduled floor (the write target's scheduled actions), counted in
+both the "at the open" figure and the fixed cost. The quotas each figure needs are the matrix's
+declared ones (quotas are not resources, so the synth cannot carry them) beside AWS's defaults.
 A symbol is not capped by one shard: producers spread its trades over every shard (lanes,
 docs/data-processor.md), so a symbol's ceiling is the stream's.
 
@@ -21,12 +25,13 @@ docs/capacity.md and README.md; a test keeps them equal to this arithmetic.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.environments import ENVIRONMENTS, PROFILES
+from shared.environments import DEFAULT_ACCOUNT_QUOTA, DEFAULT_TABLE_QUOTA, ENVIRONMENTS, PROFILES
 from shared.layers import REPO_ROOT
 from synth.synthesize import synth_environment
 
@@ -42,7 +47,20 @@ WCU_PER_TRADE = TRANSACTIONAL_WCU_PER_ITEM * (1 + 1 / TRADES_PER_TRANSACTION)
 # DynamoDB, "Partitions": 1,000 WCU per partition per second.
 PARTITION_WCU = 1_000
 # DynamoDB, "Service quotas": an on-demand table's default maximum, 40,000 write units/s.
-ON_DEMAND_TABLE_WRU = 40_000
+ON_DEMAND_TABLE_WRU = DEFAULT_TABLE_QUOTA
+# DynamoDB, "On-demand capacity mode", initial throughput: a new on-demand table serves up to
+# 4,000 write request units at once, then up to twice its previous peak without throttling.
+ON_DEMAND_INITIAL_WRU = 4_000
+# Kinesis, "Quotas and limits": shards per region by default (500 in us-east-1, us-west-2 and
+# eu-west-1; 200 in the other regions). Lambda: 1,000 concurrent executions per region by
+# default (new accounts may start lower), 100 of which stay unreserved.
+KINESIS_DEFAULT_SHARDS = {"us-east-1": 500, "us-west-2": 500, "eu-west-1": 500}
+KINESIS_DEFAULT_SHARDS_ELSEWHERE = 200
+LAMBDA_DEFAULT_CONCURRENCY = 1_000
+LAMBDA_UNRESERVED_MINIMUM = 100
+# Weekdays in Application Auto Scaling's day-of-week ranges, and weeks in a month.
+DAYS_IN = {"MON-FRI": 5, "MON-SAT": 6, "SUN-FRI": 6, "MON-SUN": 7}
+WEEKS_PER_MONTH = 52 / 12
 # Autoscaling tracks 70% utilisation (shared/components/data.py); capacity is paid at that rate.
 TARGET_UTILISATION = 0.70
 
@@ -76,10 +94,17 @@ HOURS_PER_MONTH = 730
 @dataclass(frozen=True)
 class Capacity:
     environment: str
+    region: str
     shards: int
     consumers: int
+    reserved: int | None
     write_ceiling_wcu: int
     provisioned: bool
+    # Write capacity held with no scaling: the floor, the scheduled one in market hours, or a
+    # new on-demand table's initial throughput; and what that takes in trades/s at once.
+    open_floor_wcu: int
+    open_tps: int
+    schedule: str
     stream_tps: int
     consumer_tps: int
     table_tps: int
@@ -136,19 +161,31 @@ def capacity(document: Mapping[str, Any]) -> Capacity:
     # One symbol-day's shards share a partition: one 2-WCU write per transaction of 99 trades.
     partition_tps = math.floor(PARTITION_WCU / TRANSACTIONAL_WCU_PER_ITEM * TRADES_PER_TRANSACTION)
     overall = min(stream_tps, consumer_tps, table_tps)
+    session = _market_session(document) if provisioned else None
+    open_floor = (
+        (session.floor if session else int(table["writeCapacity"]))
+        if provisioned
+        else ON_DEMAND_INITIAL_WRU
+    )
     costs = _costs(
         document,
         stream=stream,
         function=function,
         table=table,
         batch_size=int(mapping["batchSize"]),
+        session=session,
     )
     return Capacity(
         environment=environment,
+        region=str(document["region"]),
         shards=shards,
         consumers=consumers,
+        reserved=None if reserved in (None, -1) else int(reserved),
         write_ceiling_wcu=write_ceiling,
         provisioned=provisioned,
+        open_floor_wcu=open_floor,
+        open_tps=math.floor(open_floor / WCU_PER_TRADE),
+        schedule=session.describe() if session else "",
         stream_tps=stream_tps,
         consumer_tps=consumer_tps,
         table_tps=table_tps,
@@ -163,6 +200,60 @@ def capacity(document: Mapping[str, Any]) -> Capacity:
     )
 
 
+@dataclass(frozen=True)
+class MarketSession:
+    """The write floor the scheduled actions hold, when, and over what floor."""
+
+    floor: int
+    base: int
+    hours_per_day: float
+    days: str
+    timezone: str
+    raised: str
+    lowered: str
+
+    @property
+    def hours_per_month(self) -> float:
+        return self.hours_per_day * DAYS_IN[self.days] * WEEKS_PER_MONTH
+
+    def describe(self) -> str:
+        return (
+            f"{self.floor:,} WCU {self.days} {self.raised}-{self.lowered} {self.timezone}, "
+            f"{self.base:,} otherwise"
+        )
+
+
+_CRON = re.compile(r"cron\((\d+) (\d+) \? \* ([A-Z-]+) \*\)")
+
+
+def _market_session(document: Mapping[str, Any]) -> MarketSession | None:
+    """The write dimension's raise and lower actions, read back from their cron schedules."""
+    actions = [
+        a
+        for a in _inputs(document, "aws:appautoscaling/scheduledAction:ScheduledAction")
+        if a["scalableDimension"] == "dynamodb:table:WriteCapacityUnits"
+    ]
+    if not actions:
+        return None
+    raise_, lower = sorted(actions, key=lambda a: -int(a["scalableTargetAction"]["minCapacity"]))
+    times = []
+    for action in (raise_, lower):
+        match = _CRON.fullmatch(action["schedule"])
+        if match is None:
+            raise ValueError(f"unexpected schedule {action['schedule']!r}")
+        times.append((int(match[2]) * 60 + int(match[1]), match[3]))
+    (start, days), (end, _) = times
+    return MarketSession(
+        floor=int(raise_["scalableTargetAction"]["minCapacity"]),
+        base=int(lower["scalableTargetAction"]["minCapacity"]),
+        hours_per_day=(end - start) / 60,
+        days=days,
+        timezone=raise_["timezone"],
+        raised=f"{start // 60:02d}:{start % 60:02d}",
+        lowered=f"{end // 60:02d}:{end % 60:02d}",
+    )
+
+
 def _costs(
     document: Mapping[str, Any],
     *,
@@ -170,6 +261,7 @@ def _costs(
     function: Mapping[str, Any],
     table: Mapping[str, Any],
     batch_size: int,
+    session: MarketSession | None,
 ) -> dict[str, float]:
     """Per million trades (variable) and per month (fixed), from list prices."""
     provisioned = table["billingMode"] == "PROVISIONED"
@@ -202,6 +294,12 @@ def _costs(
             floor[0] * DYNAMODB_WCU_HOUR + floor[1] * DYNAMODB_RCU_HOUR
         )
         * HOURS_PER_MONTH,
+        # Above the floor, for the hours the schedule holds it raised.
+        "fixed: dynamodb market-hours floor": (
+            (session.floor - session.base) * DYNAMODB_WCU_HOUR * session.hours_per_month
+            if session
+            else 0.0
+        ),
         "fixed: interface endpoints (sqs, x-ray)": endpoint_azs
         * INTERFACE_ENDPOINT_AZ_HOUR
         * HOURS_PER_MONTH,
@@ -260,7 +358,71 @@ def cost_table(capacities: list[Capacity]) -> str:
     return "\n".join(rows) + "\n"
 
 
-GENERATED: dict[str, Any] = {"capacity": ceilings_table, "cost": cost_table}
+def _needs(needed: int, default: int, unit: str = "") -> str:
+    figure = f"{needed:,}{unit}"
+    if needed > default:
+        return f"**{figure}: raise from {default:,}**"
+    return f"{figure} (default {default:,})"
+
+
+def quota_table(capacities: list[Capacity]) -> str:
+    """The quota each figure above needs, against AWS's defaults (bold: to be raised first)."""
+    rows = [
+        "| environment | DynamoDB table throughput (reads and writes each) "
+        "| DynamoDB account throughput (provisioned) | Kinesis shards in the region "
+        "| Lambda concurrent executions | declared in the matrix |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in capacities:
+        profile = PROFILES[c.environment]
+        shards_default = KINESIS_DEFAULT_SHARDS.get(c.region, KINESIS_DEFAULT_SHARDS_ELSEWHERE)
+        reserved = c.reserved or 0
+        if c.provisioned:
+            table = _needs(c.write_ceiling_wcu, DEFAULT_TABLE_QUOTA, " WCU")
+            account = _needs(c.write_ceiling_wcu, DEFAULT_ACCOUNT_QUOTA, " WCU")
+        else:
+            table = f"{c.write_ceiling_wcu:,} WRU on-demand (default {DEFAULT_TABLE_QUOTA:,})"
+            account = "none (on-demand)"
+        concurrency = _needs(reserved + LAMBDA_UNRESERVED_MINIMUM, LAMBDA_DEFAULT_CONCURRENCY)
+        if reserved:
+            concurrency += f": {reserved} reserved + {LAMBDA_UNRESERVED_MINIMUM} unreserved"
+        quotas = profile.dynamodb_quotas
+        declared = (
+            f"table {quotas.table:,}, account {quotas.account:,}"
+            if (quotas.table, quotas.account) != (DEFAULT_TABLE_QUOTA, DEFAULT_ACCOUNT_QUOTA)
+            else "AWS's defaults"
+        )
+        rows.append(
+            f"| {c.environment} | {table} | {account} | {_needs(c.shards, shards_default)} "
+            f"| {concurrency} | {declared} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def open_table(capacities: list[Capacity]) -> str:
+    """What an idle table takes at once, before target tracking reacts."""
+    rows = [
+        "| environment | write floor held | the table takes at once (floor / 2.02) "
+        "| sustains once scaled |",
+        "|---|---|---|---|",
+    ]
+    for c in capacities:
+        if not c.provisioned:
+            held = f"on-demand: {c.open_floor_wcu:,} WRU new, then twice its previous peak"
+        else:
+            held = c.schedule or f"{c.open_floor_wcu:,} WCU (no schedule)"
+        rows.append(
+            f"| {c.environment} | {held} | {c.open_tps:,} trades/s | {c.overall_tps:,} trades/s |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+GENERATED: dict[str, Any] = {
+    "capacity": ceilings_table,
+    "cost": cost_table,
+    "quotas": quota_table,
+    "open": open_table,
+}
 PAGES = (REPO_ROOT / "docs" / "capacity.md", REPO_ROOT / "README.md")
 
 

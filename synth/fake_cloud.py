@@ -61,6 +61,7 @@ class Options:
     dependencies: tuple[str, ...]
     protect: bool
     retain_on_delete: bool
+    ignore_changes: tuple[str, ...] = ()
 
 
 class RecordingMonitor(MockMonitor):
@@ -83,6 +84,7 @@ class RecordingMonitor(MockMonitor):
             dependencies=tuple(request.dependencies),
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=tuple(request.ignoreChanges),
         )
         return response
 

@@ -115,10 +115,16 @@ def run_layer(
     return LayerSynth(layer, environment, resources, plain(exported))
 
 
-def _options(monitor: RecordingMonitor, registration: Registration) -> dict[str, bool]:
+def _options(monitor: RecordingMonitor, registration: Registration) -> dict[str, Any]:
     """The resource options the engine would store with the resource (docs/synth.md)."""
     options = monitor.options[(registration.type, registration.name)]
-    return {"protect": options.protect, "retainOnDelete": options.retain_on_delete}
+    stored: dict[str, Any] = {
+        "protect": options.protect,
+        "retainOnDelete": options.retain_on_delete,
+    }
+    if options.ignore_changes:
+        stored["ignoreChanges"] = list(options.ignore_changes)
+    return stored
 
 
 def _run_main(path: Path) -> None:

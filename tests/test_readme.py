@@ -71,6 +71,16 @@ ALARM_ROWS: dict[str, Callable[[EnvironmentProfile, AlarmThresholds], str]] = {
     "Alarm: table throttled requests, system errors (per period)": lambda _p, t: (
         f"{t.table_throttled_requests}, {t.table_system_errors}"
     ),
+    "DynamoDB quotas declared (WCU, table / account)": lambda p, _t: (
+        f"{p.dynamodb_quotas.table:,} / {p.dynamodb_quotas.account:,}"
+    ),
+    "Market-hours write floor (scheduled)": lambda p, _t: (
+        "-"
+        if p.market_hours is None
+        else f"{p.market_hours.floor_capacity:,} WCU, "
+        + "{:02d}:{:02d}-{:02d}:{:02d} ".format(*p.market_hours.raise_at, *p.market_hours.lower_at)
+        + f"{p.market_hours.timezone}, {p.market_hours.days}"
+    ),
     "Alarm: consumed vs provisioned write capacity": lambda p, t: (
         f"{t.write_capacity_percent}%"
         if p.dynamodb_billing_mode is BillingMode.PROVISIONED

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared import iam
-from shared.environments import BillingMode
+from shared.environments import BillingMode, MarketHours
 from shared.settings import DataSettings
 from shared.stateful import stateful_options
 
@@ -68,6 +68,7 @@ class AnalyticsTable(pulumi.ComponentResource):
         self.register_outputs({"name": self.table.name, "arn": self.table.arn})
 
     def _autoscale(self, name: str, dimension: str, s: DataSettings) -> None:
+        scheduled = dimension == "Write" and s.market_hours is not None
         target = aws.appautoscaling.Target(
             f"{name}-{dimension.lower()}-target",
             service_namespace="dynamodb",
@@ -76,7 +77,12 @@ class AnalyticsTable(pulumi.ComponentResource):
             min_capacity=s.min_capacity,
             max_capacity=s.max_capacity,
             tags=s.context.tags,
-            opts=stateful_options(s.context, self),  # kept with the table it scales
+            # Kept with the table it scales. Where the market-hours schedule moves the write
+            # floor, the minimum is the schedule's: a deploy in the session must not drop it
+            # back (a changed min_capacity reaches the target through the closing action).
+            opts=stateful_options(
+                s.context, self, ignore_changes=["min_capacity"] if scheduled else None
+            ),
         )
         aws.appautoscaling.Policy(
             f"{name}-{dimension.lower()}-policy",
@@ -93,6 +99,31 @@ class AnalyticsTable(pulumi.ComponentResource):
             },
             opts=stateful_options(s.context, self),
         )
+        if scheduled:
+            assert s.market_hours is not None
+            self._market_hours(name, target, s.market_hours, s)
+
+    def _market_hours(
+        self, name: str, target: aws.appautoscaling.Target, hours: MarketHours, s: DataSettings
+    ) -> None:
+        """The write floor raised before the open and lowered after the close, in the
+        exchange's zone (so daylight saving moves it with the market, not with UTC)."""
+        for moment, (hour, minute), floor in (
+            ("open", hours.raise_at, hours.floor_capacity),
+            ("close", hours.lower_at, s.min_capacity),
+        ):
+            aws.appautoscaling.ScheduledAction(
+                f"{name}-write-market-{moment}",
+                name=s.context.naming.name(f"analytics-table-market-{moment}"),
+                service_namespace=target.service_namespace,
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                # Application Auto Scaling's cron: minutes hours day-of-month month weekday year.
+                schedule=f"cron({minute} {hour} ? * {hours.days} *)",
+                timezone=hours.timezone,
+                scalable_target_action={"min_capacity": floor, "max_capacity": s.max_capacity},
+                opts=stateful_options(s.context, self),
+            )
 
 
 class ArchiveBucket(pulumi.ComponentResource):

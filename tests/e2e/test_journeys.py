@@ -124,8 +124,9 @@ def test_production_refuses_a_table_delete_then_destroy_keeps_its_data(checkout:
     destroy = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
     assert destroy.returncode == 0, destroy.stdout + destroy.stderr
     assert all("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
-    # The 7 stateful resources and the 10 that guard them (the bucket's settings, autoscaling).
-    assert "kept: 17 protected resource(s) of production" in destroy.stdout
+    # The 7 stateful resources and the 12 that guard them (the bucket's settings, autoscaling
+    # and its market-hours schedule).
+    assert "kept: 19 protected resource(s) of production" in destroy.stdout
     assert "organization/trading-data/production  archive-tls-only  " in destroy.stdout
     data_stack = "organization/trading-data/production"
     assert f"{data_stack}  analytics-table  aws:dynamodb/table:Table  id " in destroy.stdout
@@ -133,14 +134,14 @@ def test_production_refuses_a_table_delete_then_destroy_keeps_its_data(checkout:
         "aws dynamodb delete-table --table-name analytics-table-production-us-east-1"
         in destroy.stdout
     )
-    removals = [line.split(":")[0].strip() for line in destroy.stdout.splitlines()[-19:-2]]
+    removals = [line.split(":")[0].strip() for line in destroy.stdout.splitlines()[-21:-2]]
     assert removals[-2:] == ["network-key", "platform-key"], "the keys go last"
     assert f"pulumi state unprotect --all --yes --stack {data_stack}" in destroy.stdout
     # A second run finds only protected resources left, destroys nothing, and says so again.
     again = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
     assert again.returncode == 0, again.stderr
     assert "There were no unprotected resources to destroy" in again.stdout
-    assert "kept: 17 protected resource(s)" in again.stdout
+    assert "kept: 19 protected resource(s)" in again.stdout
 
 
 def test_promote_deploys_the_revision_staging_passed_from_a_worktree_not_head(

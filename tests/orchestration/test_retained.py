@@ -68,7 +68,15 @@ def test_what_guards_the_bucket_goes_with_it_and_autoscaling_is_deregistered() -
         "table/analytics-table-production-us-east-1",
         True,
     )
-    text = "\n".join(explain("production", [(DATA_STACK, [policy, target])]))
+    schedule = Held(
+        "urn:pulumi:production::trading-data::aws:appautoscaling/scheduledAction:ScheduledAction::"
+        "analytics-write-market-open",
+        "aws:appautoscaling/scheduledAction:ScheduledAction",
+        "analytics-table-market-open-production-us-east-1",
+        True,
+    )
+    text = "\n".join(explain("production", [(DATA_STACK, [policy, target, schedule])]))
+    assert "analytics-write-market-open: goes with its scalable target" in text
     assert "archive-tls-only: goes with its bucket (deleting the bucket deletes it)" in text
     assert (
         "analytics-write-target: aws application-autoscaling deregister-scalable-target "

@@ -30,7 +30,7 @@ BAD_VALUES = [
     ("data", "min_capacity", "0", "from 1 to 40000"),
     ("data", "max_capacity", "1", "at least min_capacity"),
     # staging's table is on-demand: a capacity would have no effect there.
-    ("data", "min_capacity", "50", "capacities apply to PROVISIONED tables"),
+    ("data", "min_capacity", "50", "capacities and their quotas apply to PROVISIONED tables"),
     ("data", "max_capacity", "500", "staging's is PAY_PER_REQUEST"),
     ("network", "vpc_cidr", "10.0.0.0/33", "private IPv4 CIDR"),
     ("network", "vpc_cidr", "10.0.0.1/16", "private IPv4 CIDR"),
@@ -130,3 +130,64 @@ def test_more_zones_than_the_region_has_is_refused() -> None:
 def test_capacities_are_taken_where_the_table_is_provisioned() -> None:
     data = parse_data("dev", None, {"billing_mode": "PROVISIONED", "min_capacity": "50"})
     assert data.billing_mode is BillingMode.PROVISIONED and data.min_capacity == 50
+
+
+PROVISIONED_DEV = {"billing_mode": "PROVISIONED"}
+
+
+def test_a_maximum_above_the_default_table_quota_is_refused_naming_the_quota_to_declare() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_data("dev", None, {**PROVISIONED_DEV, "max_capacity": "50000"})
+    message = str(caught.value)
+    assert "trading-data:max_capacity = 50000" in message
+    assert "at most 40,000, the DynamoDB table-level throughput quota" in message
+    assert "trading-data:table_quota" in message and "\n" not in message
+
+
+def test_the_account_quota_binds_when_it_is_the_smaller() -> None:
+    with pytest.raises(ConfigError, match=r"at most 60,000, the DynamoDB account-level"):
+        parse_data(
+            "dev",
+            None,
+            {**PROVISIONED_DEV, "max_capacity": "70000", "table_quota": "100000",
+             "account_quota": "60000"},
+        )  # fmt: skip
+
+
+def test_declared_quotas_allow_a_maximum_above_the_defaults() -> None:
+    data = parse_data(
+        "dev",
+        None,
+        {**PROVISIONED_DEV, "max_capacity": "90000", "table_quota": "90000",
+         "account_quota": "120000"},
+    )  # fmt: skip
+    assert data.max_capacity == 90_000
+    assert (data.quotas.table, data.quotas.account) == (90_000, 120_000)
+
+
+def test_production_s_maximum_rests_on_its_declared_quotas() -> None:
+    data = parse_data("production", None, {})
+    assert data.max_capacity == 110_000 and data.quotas.ceiling == 110_000
+    with pytest.raises(ConfigError, match=r"table_quota = 0 .*from 1 to 10000000"):
+        parse_data("production", None, {"table_quota": "0"})
+    # Declaring a lower quota than the maximum needs is refused, not silently capped.
+    with pytest.raises(ConfigError, match=r"max_capacity = 110000 .*declared in the stack's"):
+        parse_data("production", None, {"table_quota": "40000"})
+
+
+def test_quotas_on_an_on_demand_table_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"table_quota = .*apply to PROVISIONED tables"):
+        parse_data("dev", None, {"table_quota": "80000"})
+
+
+def test_a_maximum_below_the_market_hours_floor_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"max_capacity = 10000 .*at least the market-hours"):
+        parse_data("production", None, {"max_capacity": "10000"})
+    with pytest.raises(ConfigError, match=r"min_capacity = 30000 .*at most the market-hours"):
+        parse_data("production", None, {"min_capacity": "30000"})
+
+
+def test_only_a_provisioned_table_follows_the_market_hours() -> None:
+    assert parse_data("production", None, {}).market_hours is not None
+    assert parse_data("production", None, {"billing_mode": "PAY_PER_REQUEST"}).market_hours is None
+    assert parse_data("dev", None, PROVISIONED_DEV).market_hours is None

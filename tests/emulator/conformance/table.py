@@ -977,6 +977,41 @@ def _scaling_policy(ctx: Context, i: dict[str, Any]) -> Created:
     return {"id": i["name"], "arn": arn}
 
 
+@entry(
+    "aws:appautoscaling/scheduledAction:ScheduledAction",
+    "internal/service/appautoscaling/scheduled_action.go",
+    "application-autoscaling:PutScheduledAction",
+    "application-autoscaling:DescribeScheduledActions",
+)
+def _scheduled_action(ctx: Context, i: dict[str, Any]) -> Created:
+    # No tags: the resource has none. Read back by name within the target's namespace and
+    # resource id (FindScheduledAction), then schedule, timezone and the action compared.
+    action = i["scalableTargetAction"]
+    params = {
+        "ScheduledActionName": i["name"],
+        "ServiceNamespace": i["serviceNamespace"],
+        "ResourceId": i["resourceId"],
+        "ScalableDimension": i["scalableDimension"],
+        "Schedule": i["schedule"],
+        "Timezone": i["timezone"],
+        "ScalableTargetAction": {
+            "MinCapacity": action["minCapacity"],
+            "MaxCapacity": action["maxCapacity"],
+        },
+    }
+    ctx.call("application-autoscaling", "put_scheduled_action", **params)
+    actions = ctx.call(
+        "application-autoscaling",
+        "describe_scheduled_actions",
+        ScheduledActionNames=[i["name"]],
+        ServiceNamespace=i["serviceNamespace"],
+        ResourceId=i["resourceId"],
+    )["ScheduledActions"]
+    got = actions[0] if actions else {}
+    compare(ctx.resource, "DescribeScheduledActions", params, got)
+    return {"id": i["name"], "arn": got.get("ScheduledActionARN", "")}
+
+
 # ---- Kinesis, SQS, SNS ---------------------------------------------------------------------
 
 

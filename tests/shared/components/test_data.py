@@ -158,3 +158,40 @@ def test_failure_queue_keeps_records_two_weeks_under_the_platform_key(
     assert queue["kmsMasterKeyId"] == data["kms_key_arn"]
     assert queue["messageRetentionSeconds"] == 14 * 24 * 3600
     assert data["failure_queue_url"].endswith(f"/{queue['name']}")
+
+
+def test_the_write_floor_is_raised_before_the_open_and_lowered_after_the_close(
+    doc: Document, profile: EnvironmentProfile
+) -> None:
+    actions = {
+        r["name"]: r for r in resources(doc, "aws:appautoscaling/scheduledAction:ScheduledAction")
+    }
+    write_target = next(
+        r
+        for r in resources(doc, "aws:appautoscaling/target:Target")
+        if r["inputs"]["scalableDimension"] == "dynamodb:table:WriteCapacityUnits"
+    ) if profile.dynamodb_billing_mode is BillingMode.PROVISIONED else None  # fmt: skip
+    hours = profile.market_hours
+    if hours is None:
+        assert actions == {}
+        if write_target is not None:
+            assert "ignoreChanges" not in write_target.get("options", {})
+        return
+    assert write_target is not None and sorted(actions) == [
+        "analytics-write-market-close",
+        "analytics-write-market-open",
+    ]
+    opens, closes = (actions[f"analytics-write-market-{m}"]["inputs"] for m in ("open", "close"))
+    for action in (opens, closes):
+        for key in ("serviceNamespace", "resourceId", "scalableDimension"):
+            assert action[key] == write_target["inputs"][key]
+        assert action["timezone"] == hours.timezone == "America/New_York"
+        assert action["scalableTargetAction"]["maxCapacity"] == profile.dynamodb_max_capacity
+    # 09:30 less 30 minutes, 16:00 plus 15, New York time (DST follows the zone, not UTC).
+    assert opens["schedule"] == "cron(0 9 ? * MON-FRI *)"
+    assert closes["schedule"] == "cron(15 16 ? * MON-FRI *)"
+    assert opens["scalableTargetAction"]["minCapacity"] == hours.floor_capacity == 20_000
+    assert closes["scalableTargetAction"]["minCapacity"] == profile.dynamodb_min_capacity
+    assert opens["name"] == f"analytics-table-market-open-{profile.name}-us-east-1"
+    # A deploy in market hours must not pull the scheduled floor back to the base.
+    assert write_target["options"]["ignoreChanges"] == ["minCapacity"]

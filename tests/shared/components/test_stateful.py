@@ -15,7 +15,8 @@ PLAIN = {"protect": False, "retainOnDelete": False}
 
 def _options(doc: Document) -> dict[tuple[str, str], dict[str, bool]]:
     return {
-        (r["type"], r["name"]): r["options"]
+        # Protection only: ignoreChanges is the scheduled floor's (test_data).
+        (r["type"], r["name"]): {k: r["options"][k] for k in ("protect", "retainOnDelete")}
         for entry in doc["layers"]
         for r in entry["resources"]
         if "options" in r
@@ -31,6 +32,9 @@ def test_production_protects_and_retains_every_stateful_resource_and_nothing_els
         "analytics-read-policy",
         "analytics-read-target",
         "analytics-table",
+        # The write floor's market-hours schedule goes with the target it moves.
+        "analytics-write-market-close",
+        "analytics-write-market-open",
         "analytics-write-policy",
         "analytics-write-target",
         # The bucket and every setting that guards it: kept, a bucket keeps its protections.
