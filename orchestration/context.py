@@ -18,6 +18,7 @@ from orchestration.automation import AutomationEngine
 from orchestration.backend import backend_base, backend_url, passphrase_env
 from orchestration.engine import Engine, StackRef
 from orchestration.lock import Holder, environment_lock, lock_at
+from orchestration.network_release import ReleaseTiming
 from orchestration.options import Common
 from orchestration.plan import Plan
 from orchestration.promotion import guardrails_gate
@@ -74,6 +75,8 @@ class Runtime:
     state_s3: StateS3 = _state_s3
     # promote's guardrails gate: the guardrails of a revision's checkout on an environment.
     guardrails: Callable[[Path, str, Log], None] = guardrails_gate
+    # How long destroy waits for Lambda to release the function's network interfaces.
+    release_timing: ReleaseTiming = field(default_factory=ReleaseTiming)
 
 
 REAL = Runtime()

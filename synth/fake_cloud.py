@@ -62,6 +62,8 @@ class Options:
     protect: bool
     retain_on_delete: bool
     ignore_changes: tuple[str, ...] = ()
+    # customTimeouts as sent ({} when none): "create", "update", "delete" durations.
+    custom_timeouts: tuple[tuple[str, str], ...] = ()
 
 
 class RecordingMonitor(MockMonitor):
@@ -85,6 +87,11 @@ class RecordingMonitor(MockMonitor):
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=tuple(request.ignoreChanges),
+            custom_timeouts=tuple(
+                (kind, getattr(request.customTimeouts, kind))
+                for kind in ("create", "update", "delete")
+                if getattr(request.customTimeouts, kind)
+            ),
         )
         return response
 

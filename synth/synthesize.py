@@ -124,6 +124,8 @@ def _options(monitor: RecordingMonitor, registration: Registration) -> dict[str,
     }
     if options.ignore_changes:
         stored["ignoreChanges"] = list(options.ignore_changes)
+    if options.custom_timeouts:
+        stored["customTimeouts"] = dict(options.custom_timeouts)
     return stored
 
 

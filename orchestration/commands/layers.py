@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
-from orchestration import retained, stack_config
+from orchestration import network_release, retained, stack_config
 from orchestration.affected import affected
 from orchestration.commands.preflight import gate as preflight_gate
 from orchestration.context import Run
-from orchestration.engine import StackRef
+from orchestration.engine import Engine, StackRef
 from orchestration.options import LayersOptions
 from orchestration.plan import (
     Action,
@@ -24,6 +24,7 @@ from orchestration.plan import (
 from orchestration.replacement_guard import check_replacements
 from orchestration.revisions import current_revision
 from orchestration.runner import Status, StepResult, summary
+from orchestration.targets import Target
 from shared.errors import PlatformError
 
 
@@ -55,7 +56,8 @@ def run(run: Run, options: LayersOptions) -> int:
         target=run.target_description,
         backend_url=run.backend_url,
         note=(
-            "(a deployed layer that reads a destroyed one is checked at run time)"
+            "(a deployed layer that reads a destroyed one is checked at run time; before "
+            "compute, the function leaves the VPC and Lambda's interfaces are waited for)"
             if action is Action.DESTROY
             else ""
         ),
@@ -82,13 +84,14 @@ def _run_layers(
     run: Run, options: LayersOptions, plan: Plan, cascade: Mapping[str, tuple[str, ...]]
 ) -> int:
     action = options.action
-    engine, _target = run.connect()
+    engine, target = run.connect()
     if action is Action.DEPLOY:
         check_upstreams(plan, run.stack_for, engine)
         if run.profile.protected:
             check_replacements(plan.stacks, engine, options.allow_replace, run.say, "deploy")
     if action is Action.DESTROY:
         check_dependents_destroyed(plan, run.stack_for, engine)
+        _release_interfaces(run, engine, target, plan)
 
     def blocked(stack: StackRef) -> str | None:
         # A preview of a layer whose upstream was never deployed has nothing to read.
@@ -109,6 +112,25 @@ def _run_layers(
         for line in next_steps(run):
             run.say(line)
     return code
+
+
+def _release_interfaces(run: Run, engine: Engine, target: Target, plan: Plan) -> None:
+    """Before compute goes: the function out of the VPC and its interfaces gone, so the role
+    the engine deletes right after the function is not needed by Lambda any more."""
+    compute = run.stack_for["compute"]
+    if compute not in plan.stacks or not engine.exists(compute):
+        return
+    function = engine.outputs(compute).get("lambda_function_name")
+    if not function:
+        return
+    group = engine.outputs(run.stack_for["network"]).get("lambda_security_group_id")
+    network_release.release(
+        run.runtime.clients_for(target),
+        str(function),
+        str(group) if group else None,
+        run.console.for_layer("compute"),
+        run.runtime.release_timing,
+    )
 
 
 def next_steps(run: Run) -> list[str]:

@@ -13,6 +13,9 @@ from shared.components.account import Account, current_account
 from shared.naming import NameKind
 from shared.settings import NetworkSettings
 
+# How long deleting a subnet or the function's group may wait on interfaces Lambda releases.
+LAMBDA_ENI_DELETE_TIMEOUT = "45m"
+
 
 @dataclass(frozen=True)
 class PrivateNetworkArgs:
@@ -38,6 +41,13 @@ class PrivateNetwork(pulumi.ComponentResource):
         self._settings = args.settings
         self._key_arn = args.key_arn
         self._child = pulumi.ResourceOptions(parent=self)
+        # What the function's interfaces sit in: deleting it waits while Lambda releases them, up
+        # to 20 minutes after the function leaves the VPC (Lambda developer guide, "Deleting
+        # ENIs"); destroy detaches the function first (orchestration/network_release.py), and
+        # this leaves room past the provider's own defaults for the rest.
+        self._waits_on_lambda = pulumi.ResourceOptions(
+            parent=self, custom_timeouts=pulumi.CustomTimeouts(delete=LAMBDA_ENI_DELETE_TIMEOUT)
+        )
         account = current_account(self)
 
         self.vpc = aws.ec2.Vpc(
@@ -96,7 +106,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 availability_zone_id=zone.zone_id,
                 map_public_ip_on_launch=False,
                 tags=self._tagged(f"private-subnet-{index}"),
-                opts=self._child,
+                opts=self._waits_on_lambda,
             )
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{index}-rt",
@@ -136,7 +146,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             # the rules below are the whole story. DNS to the VPC resolver is not filtered by
             # security groups, so it needs no rule.
             tags=self._tagged("data-processor-sg"),
-            opts=self._child,
+            opts=self._waits_on_lambda,
         )
         for service, endpoint in endpoints.items():
             aws.vpc.SecurityGroupEgressRule(

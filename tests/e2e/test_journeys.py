@@ -14,9 +14,11 @@ import json
 from orchestration import smoke_records
 from orchestration.backend import backend_url
 from orchestration.lock import LOCK_NAME
+from orchestration.targets import LOCAL_CREDENTIALS
 from shared.outputs import SHOWN
 from tests.support import pulumi_cli
 from tests.support.checkout import Checkout
+from tests.support.emulator import running_emulator
 
 
 def _commands(checkout: Checkout, verb: str) -> list[list[str]]:
@@ -121,27 +123,39 @@ def test_production_refuses_a_table_delete_then_destroy_keeps_its_data(checkout:
     assert allowed.returncode == 1
     assert "cannot be deleted" in allowed.stdout + allowed.stderr
 
-    destroy = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
-    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
-    assert all("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
-    # The 7 stateful resources and the 12 that guard them (the bucket's settings, autoscaling
-    # and its market-hours schedule).
-    assert "kept: 19 protected resource(s) of production" in destroy.stdout
-    assert "organization/trading-data/production  archive-tls-only  " in destroy.stdout
-    data_stack = "organization/trading-data/production"
-    assert f"{data_stack}  analytics-table  aws:dynamodb/table:Table  id " in destroy.stdout
-    assert (
-        "aws dynamodb delete-table --table-name analytics-table-production-us-east-1"
-        in destroy.stdout
-    )
-    removals = [line.split(":")[0].strip() for line in destroy.stdout.splitlines()[-21:-2]]
-    assert removals[-2:] == ["network-key", "platform-key"], "the keys go last"
-    assert f"pulumi state unprotect --all --yes --stack {data_stack}" in destroy.stdout
-    # A second run finds only protected resources left, destroys nothing, and says so again.
-    again = checkout.run("destroy", "production", "--target", "aws", "--confirm", "production")
-    assert again.returncode == 0, again.stderr
-    assert "There were no unprotected resources to destroy" in again.stdout
-    assert "kept: 19 protected resource(s)" in again.stdout
+    destroying = ("destroy", "production", "--target", "aws", "--confirm", "production")
+    # Before the engine runs, destroy asks the account whether the function still holds network
+    # interfaces (orchestration/network_release.py): an emulator of the test's own stands in for
+    # the account the double's "aws" target does not have (here the function is not in it).
+    (checkout.path.parent / "account").mkdir()
+    with running_emulator(checkout.path.parent / "account") as account:
+        key, secret = LOCAL_CREDENTIALS
+        in_account = {
+            "AWS_ENDPOINT_URL": account.endpoint,
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+        }
+        destroy = checkout.run(*destroying, env=in_account)
+        assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+        assert all("--exclude-protected" in argv for argv in _commands(checkout, "destroy"))
+        # The 7 stateful resources and the 12 that guard them (the bucket's settings, autoscaling
+        # and its market-hours schedule).
+        assert "kept: 19 protected resource(s) of production" in destroy.stdout
+        assert "organization/trading-data/production  archive-tls-only  " in destroy.stdout
+        data_stack = "organization/trading-data/production"
+        assert f"{data_stack}  analytics-table  aws:dynamodb/table:Table  id " in destroy.stdout
+        assert (
+            "aws dynamodb delete-table --table-name analytics-table-production-us-east-1"
+            in destroy.stdout
+        )
+        removals = [line.split(":")[0].strip() for line in destroy.stdout.splitlines()[-21:-2]]
+        assert removals[-2:] == ["network-key", "platform-key"], "the keys go last"
+        assert f"pulumi state unprotect --all --yes --stack {data_stack}" in destroy.stdout
+        # A second run finds only protected resources left, destroys nothing, and says so again.
+        again = checkout.run(*destroying, env=in_account)
+        assert again.returncode == 0, again.stderr
+        assert "There were no unprotected resources to destroy" in again.stdout
+        assert "kept: 19 protected resource(s)" in again.stdout
 
 
 def test_promote_deploys_the_revision_staging_passed_from_a_worktree_not_head(

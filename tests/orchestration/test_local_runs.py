@@ -34,10 +34,11 @@ def _run(
     record: EmulatorRecord | None = None,
     clients: Any = None,
 ) -> Run:
-    runtime = dataclasses.replace(harness.runtime(clients), emulator_record=lambda: record)
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), runtime=runtime, out=out, err=err)
-    return Run(code, out.getvalue(), err.getvalue())
+    return harness.run_with(
+        lambda chosen: dataclasses.replace(harness.runtime(chosen), emulator_record=lambda: record),
+        argv,
+        clients,
+    )
 
 
 def _state_file(tmp_path: Path, project: str, age_s: float, resources: int = 3) -> Path:

@@ -25,7 +25,7 @@ def test_dry_run_plans_network_and_data_before_compute_with_the_backend(
 def test_destroy_dry_run_lists_dependents_first(harness: Harness) -> None:
     result = harness.run("destroy", "dev", "--dry-run")
     assert result.out.index("destroy compute") < result.out.index("destroy network")
-    assert "(a deployed layer that reads a destroyed one is checked at run time)" in result.out
+    assert "(a deployed layer that reads a destroyed one is checked at run time; " in result.out
 
 
 @pytest.mark.parametrize("confirm", [[], ["--confirm", "dev"], ["--confirm", "Production"]])

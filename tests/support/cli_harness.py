@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration import cli
+from moto import mock_aws
+
+from orchestration import aws, cli
 from orchestration.context import REAL, Runtime
 from orchestration.engine import Engine
 from orchestration.targets import Target
@@ -49,6 +52,19 @@ class Harness:
         )
 
     def run(self, *argv: str, clients: Callable[[str], Any] | None = None) -> Run:
+        return self.run_with(self.runtime, argv, clients)
+
+    def run_with(
+        self,
+        runtime: Callable[[Callable[[str], Any]], Runtime],
+        argv: tuple[str, ...],
+        clients: Callable[[str], Any] | None = None,
+    ) -> Run:
+        """`argv` through the CLI with the runtime `runtime` makes of the clients. Without an
+        account of the test's own, AWS calls go to an empty moto account (no function, no
+        network interfaces): what a run against a fresh target finds."""
         out, err = io.StringIO(), io.StringIO()
-        code = cli.main(list(argv), runtime=self.runtime(clients), out=out, err=err)
+        with contextlib.nullcontext() if clients else mock_aws():
+            chosen = clients or aws.clients(region="us-east-1")
+            code = cli.main(list(argv), runtime=runtime(chosen), out=out, err=err)
         return Run(code, out.getvalue(), err.getvalue())

@@ -192,3 +192,16 @@ def test_flow_log_role_is_limited_to_its_service_account_and_log_group(doc: Docu
             continue
         for resource in statement["Resource"]:
             assert resource.startswith(flow_group), resource
+
+
+def test_what_holds_lambda_s_interfaces_may_wait_for_them_on_delete(doc: Document) -> None:
+    # Lambda releases a detached function's interfaces up to 20 minutes later; the subnets and
+    # the function's group wait that long and more, not the provider's shorter defaults.
+    held = resources(doc, "aws:ec2/subnet:Subnet") + [
+        group
+        for group in resources(doc, "aws:ec2/securityGroup:SecurityGroup")
+        if group["name"] == "network-lambda-sg"
+    ]
+    assert len(held) >= 3
+    for resource in held:
+        assert resource["options"]["customTimeouts"] == {"delete": "45m"}, resource["name"]
