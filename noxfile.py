@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).parent
 # One lock of truth: every session installs against these exact versions.
@@ -150,7 +151,7 @@ def cancel(session: nox.Session) -> None:
 @on_demand
 def emulator(session: nox.Session) -> None:
     """Start, stop, show or reset the local AWS emulator: -- start|stop|status|reset."""
-    _run(session, "ops", "python", "-m", "emulator", *session.posargs)
+    _command(session, "python", "-m", "emulator", *session.posargs)
 
 
 @on_demand
@@ -187,13 +188,13 @@ def scan(session: nox.Session) -> None:
 @on_demand
 def affected(session: nox.Session) -> None:
     """The layers the changes since REF affect, and why: nox -s affected -- [REF]."""
-    _run(session, "ops", "python", "-m", "orchestration.affected", *session.posargs)
+    _command(session, "python", "-m", "orchestration.affected", *session.posargs)
 
 
 @on_demand
 def graph(session: nox.Session) -> None:
     """The layers and the outputs on each edge, as text and Mermaid: nox -s graph -- [ENV]."""
-    _run(session, "ops", "python", "-m", "orchestration.graph", *session.posargs)
+    _command(session, "python", "-m", "orchestration.graph", *session.posargs)
 
 
 @on_demand
@@ -222,7 +223,30 @@ def lock(session: nox.Session) -> None:
 
 def _orchestrate(session: nox.Session, command: str) -> None:
     # The CLI checks the arguments (ENV included) and prints the command's help on --help.
-    _run(session, "ops", "python", "-m", "orchestration", command, *session.posargs)
+    _command(session, "python", "-m", "orchestration", command, *session.posargs)
+
+
+def _command(session: nox.Session, program: str, *args: str) -> None:
+    """`program ARGS` from .nox/ops as if run directly: its streams and its exit code unchanged.
+
+    nox merges a child's stderr into its stdout and reports every failure as exit 1
+    (nox/popen.py, nox/command.py), so `--json > out.json` would hold status lines and a CI gate
+    could not tell "changes" (2) from "could not run" (1). stderr is passed through as the child's
+    own; a failure ends nox with the child's code (SystemExit passes nox's session runner, which
+    catches only Exception). Ctrl-C reaches the child too (one process group); nox waits for it
+    to finish its own clean-up (release the lock, write the report) instead of killing it after
+    0.3 s, then exits 130 as the child does.
+    """
+    try:
+        session.run(
+            str(_venv(session, "ops") / program),
+            *args,
+            external=True,
+            stderr=None,
+            interrupt_timeout=None,
+        )
+    except CommandFailed as failed:
+        raise SystemExit(failed.return_code or 1) from None
 
 
 def _checkov(session: nox.Session) -> str:

@@ -60,6 +60,49 @@ def test_deploy_then_preview_drift_and_outputs(checkout: Checkout) -> None:
     assert "data     drifted" in drift.stdout and "network  succeeded" in drift.stdout
 
 
+def test_through_nox_the_gate_exits_0_2_1_and_json_stays_alone_on_stdout(
+    checkout: Checkout,
+) -> None:
+    # The documented lines, as CI runs them: `nox -s SESSION -- ARGS` in a child process.
+    aws = ("--target", "aws")
+    changes = checkout.nox("preview", "dev", "network", "data", *aws, "--expect-no-changes")
+    assert changes.returncode == 2, changes.stdout + changes.stderr
+    assert "changes expected to be none: network (create " in changes.stdout
+    unproven = checkout.nox("preview", "dev", *aws, "--expect-no-changes")
+    assert unproven.returncode == 1, unproven.stdout + unproven.stderr
+    assert "no changes cannot be shown: not previewed: compute" in unproven.stdout
+
+    missing = checkout.nox("outputs", "dev", *aws, "--json")
+    assert missing.returncode == 1
+    assert set(json.loads(missing.stdout).values()) == {None}, "JSON alone, deployed or not"
+    assert "error: " in missing.stderr and "nox > " in missing.stderr
+
+    deployed = checkout.nox("deploy", "dev", *aws, "--skip-preflight")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    printed = checkout.nox("outputs", "dev", *aws, "--json")
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout)["lambda_function_name"] == "data-processor-dev-us-east-1"
+    assert "target: " in printed.stderr and "nox > Running session outputs" in printed.stderr
+    same = checkout.nox("preview", "dev", *aws, "--expect-no-changes")
+    assert same.returncode == 0, same.stdout + same.stderr
+    # A usage error keeps argparse's 2 and its message, on stderr alone.
+    usage = checkout.nox("preview", "dev", "--no-such-option")
+    assert usage.returncode == 2 and usage.stdout == ""
+    assert "unrecognized arguments: --no-such-option" in usage.stderr
+
+
+def test_ctrl_c_through_nox_exits_130_after_the_command_has_cleaned_up(checkout: Checkout) -> None:
+    code, out, err = checkout.nox_interrupted(
+        "deploy", "dev", "--target", "aws", "--skip-preflight", after="[network]"
+    )
+    assert code == 130, out + err
+    # The command finished its own clean-up (nox did not kill it 0.3 s in): the run's report
+    # is written, and the environment's lock is free for the next run.
+    assert "report: build/runs/" in out, out + err
+    again = checkout.nox("deploy", "dev", "--target", "aws", "--skip-preflight")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_every_session_on_the_local_target_with_a_rollback(checkout: Checkout) -> None:
     first = checkout.git("rev-parse", "HEAD")
 

@@ -9,10 +9,13 @@ first on PATH, so the orchestration finds it as it finds a real CLI.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,42 @@ class Checkout:
             timeout=300,
             check=False,
         )
+
+    def nox(
+        self, session: str, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`nox -s SESSION -- ARGS` in the checkout, exactly the line the docs and CI give."""
+        return subprocess.run(
+            [sys.executable, "-m", "nox", "-s", session, "--", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def nox_interrupted(self, session: str, *args: str, after: str) -> tuple[int, str, str]:
+        """`nox -s SESSION -- ARGS` given Ctrl-C once its stdout shows `after`, as a terminal
+        gives it: SIGINT to the whole foreground process group (nox and the command)."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nox", "-s", session, "--", *args],
+            cwd=self.path,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own group, so the signal reaches only this run
+        )
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if after in line:
+                os.killpg(process.pid, signal.SIGINT)
+                break
+        rest, err = process.communicate(timeout=300)
+        return process.returncode, "".join(seen) + rest, err
 
     def git(self, *args: str) -> str:
         result = subprocess.run(
@@ -91,6 +130,19 @@ def clone_checkout(template: Checkout, base: Path, name: str = "checkout") -> Ch
     return _ready(path, base)
 
 
+def _shared_venv(path: Path) -> None:
+    """`.nox/dev` as this interpreter, stamped as the checkout's noxfile stamps a build of its
+    pins, so `nox -s ...` in the checkout runs its sessions without building anything."""
+    spec = importlib.util.spec_from_file_location("checkout_noxfile", path / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings():  # its sessions are registered again: nox warns, harmlessly
+        warnings.simplefilter("ignore", FutureWarning)
+        spec.loader.exec_module(noxfile)
+    venv = wrapper_python(path / ".nox" / "dev")
+    (venv / noxfile.STAMP).write_text(noxfile._pins("dev"))
+
+
 def make_checkout(base: Path, name: str = "checkout") -> Checkout:
     path = base / name
     tracked = subprocess.run(
@@ -115,6 +167,7 @@ def _ready(path: Path, base: Path) -> Checkout:
     """Thin virtualenvs in the checkout, and the CLI double first on PATH."""
     for venv in VIRTUALENVS:
         wrapper_python(path / venv)
+    _shared_venv(path)
     double = base / "pulumi-double"
     pulumi_cli.install(double)
     env = {
