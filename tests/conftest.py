@@ -1,15 +1,19 @@
-"""Fixtures for every test: the environments synthesized once, and no network beyond loopback."""
+"""Fixtures for every test: the environments synthesized once, no network beyond loopback, and
+the checkout's own state (`.state/`, `build/runs/`) never written."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.environments import ENVIRONMENTS, PROFILES, EnvironmentProfile
+from shared.layers import REPO_ROOT
 from synth.synthesize import synth_environment
 from tests.support.documents import Document
 
@@ -65,6 +69,45 @@ def _no_network() -> Iterator[None]:
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]
         socket.getaddrinfo = real_getaddrinfo
+
+
+# What a user's own runs keep in the checkout: backends and locks, the emulator, run reports.
+GUARDED = (REPO_ROOT / ".state", REPO_ROOT / "build" / "runs")
+GUARD = Path(__file__).parent / "support" / "checkout_guard"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def checkout_guard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Writes into GUARDED refused, in this process and in every Python process it starts
+    (tests/support/checkout_guard/sitecustomize.py), and recorded in the returned log."""
+    spec = importlib.util.spec_from_file_location("checkout_guard", GUARD / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
+    log = tmp_path_factory.getbasetemp() / f"checkout-writes-{os.getpid()}.log"
+    log.touch()
+    roots = [str(root) for root in GUARDED]
+    os.environ[guard.ROOTS_VARIABLE] = os.pathsep.join(roots)
+    os.environ[guard.LOG_VARIABLE] = str(log)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])
+    )
+    guard.install(roots, str(log))
+    return log
+
+
+@pytest.fixture(autouse=True)
+def _checkout_untouched(checkout_guard: Path) -> Iterator[None]:
+    """Fails the test that wrote (or whose processes wrote) into the checkout's own state."""
+    checkout_guard.write_text("")
+    yield
+    written = checkout_guard.read_text().splitlines()
+    if written:
+        pytest.fail(
+            "this test wrote into the checkout's own state (use a temporary backend and state "
+            f"directory): {'; '.join(written[:3])}",
+            pytrace=False,
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -85,7 +85,14 @@ def test_a_missing_cli_is_installed_into_dot_pulumi_saying_so(
 def test_deploy_without_cli_fails_fast_without_a_traceback_or_an_emulator(
     tmp_path: Path,
 ) -> None:
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
+    # A backend of the test's own: the checkout's `.state/` (a user's stacks and locks) is never
+    # touched (the suite's guard, tests/conftest.py, fails a test that writes there).
+    env = {
+        **os.environ,
+        "PATH": os.path.dirname(sys.executable),
+        "TRADING_ANALYTICS_BACKEND": tmp_path.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+    }
     state = REPO_ROOT / ".state" / "emulator.json"
     before = state.exists()
     result = python("-m", "orchestration", "deploy", "dev", "--no-install-cli", env=env)
