@@ -7,6 +7,7 @@ double of the CLI modelled on the CLI's source (tests/support/pulumi_cli; docs/v
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,7 @@ class AutomationEngine:
         programs: Path = PROGRAMS_DIR,
         virtualenv: Callable[[StackRef, OnOutput], Path] = program_virtualenv,
         policy_pack: Path = POLICY_PACK,
+        prepare: Callable[[OnOutput], None] | None = None,
     ) -> None:
         self.command = command
         self.target = target
@@ -77,6 +79,12 @@ class AutomationEngine:
         self.programs = programs
         self.virtualenv = virtualenv
         self.policy_pack = policy_pack
+        # Builds the programs' and the policy pack's virtualenvs, on the first operation that
+        # runs a program (up, preview). Reading a stack (outputs, history, tags), cancel,
+        # refresh and destroy run none: the engine skips the language host for refresh and
+        # destroy (pulumi/pulumi #1367, "Skip loading language plugins when not needed").
+        self._prepare = prepare
+        self._preparing = threading.Lock()  # network and data run at once: one builds, one waits
         # One handle per stack and program for the run, or the error that said it does not
         # exist. The runner's threads work on distinct stacks, so no two of them share a key.
         self._handles: dict[tuple[str, str, Path], Any] = {}
@@ -99,6 +107,7 @@ class AutomationEngine:
         return {key: value.value for key, value in found.items()}
 
     def up(self, stack: StackRef, *, message: str, on_output: OnOutput) -> Changes:
+        self._programs_ready()
         result = self._run(
             stack,
             "up",
@@ -123,6 +132,7 @@ class AutomationEngine:
                 keys = tuple(meta.keys or ()) if "replace" in op else ()
                 on_step(Step(op, meta.urn, meta.type, keys))
 
+        self._programs_ready()
         result = self._run(
             stack,
             "preview",
@@ -193,6 +203,12 @@ class AutomationEngine:
             handle.cancel()
 
     # ---- Automation API plumbing ------------------------------------------------------------
+
+    def _programs_ready(self) -> None:
+        with self._preparing:
+            if self._prepare is not None:
+                self._prepare(self.log)
+                self._prepare = None  # once per run, and only once it succeeded
 
     def _env(self, stack: StackRef) -> Mapping[str, str]:
         return {

@@ -43,8 +43,8 @@ def _state_s3(options: Mapping[str, str]) -> Any:
 
 
 def _engine(command: Any, target: Target, log: Log) -> Engine:
-    prepare_virtualenvs(log)
-    return AutomationEngine(command, target, log)
+    # The virtualenvs are built when an operation first runs a program, not for a read.
+    return AutomationEngine(command, target, log, prepare=prepare_virtualenvs)
 
 
 def _start_local(log: Log) -> str:
@@ -198,28 +198,36 @@ class Run:
             force=force,
         )
 
-    def connect(self) -> tuple[Engine, Target]:
-        """The engine and the target it acts on; no dry run gets here."""
+    def connect(self, *, reads_aws: bool = True) -> tuple[Engine, Target]:
+        """The engine and the target it acts on; no dry run gets here. A command that only reads
+        its stacks (`reads_aws=False`: outputs, cancel) starts no emulator."""
         passphrase_env(self.backend_url)  # a passphrase the shell lacks: said before anything
         # The CLI first: without one, fail in seconds and start nothing.
         command = self.runtime.find_cli(self.options.install_cli, self.say)
-        target = self.target()
+        target = self.target(start=reads_aws)
         return self.runtime.engine_for(command, target, self.say), target
 
-    def target(self) -> Target:
-        """Where the run acts, in the stack's own region: AWS, or the emulator (started)."""
+    def target(self, *, start: bool = True) -> Target:
+        """Where the run acts, in the stack's own region: AWS, or the emulator (started unless
+        `start` is false; then the running one, or none when none runs)."""
         if self._targets:
             return self._targets[0]
         region = stack_region(self.stack_for["compute"])
         if self.options.target == "aws":
             target = targets.aws_target(region)
+        elif not start and self.runtime.emulator_record() is None:
+            # Nothing to read from, and nothing needed: the stacks' state is all that is read.
+            if self.options.command != "cancel":  # cancel clears state, whatever it describes
+                local_state.check_stopped(self.backend_url)
+            target = targets.local_target(targets.NO_EMULATOR, region)
         else:
+            # start_local reuses the running emulator, and starts one only when none runs.
             endpoint = self.runtime.start_local(self.say)
             target = targets.local_target(endpoint, region)
             record = self.runtime.emulator_record()
             if record is not None and record.endpoint == endpoint:
                 self.emulators.append(record)
-                if self.options.command != "destroy":  # destroy of lost resources is harmless
+                if self.options.command not in ("destroy", "cancel"):  # harmless on lost state
                     local_state.check(self.backend_url, record)
         self._targets.append(target)
         return target

@@ -51,5 +51,17 @@ def check(backend_url: str, record: EmulatorRecord) -> None:
         )
 
 
+def check_stopped(backend_url: str) -> None:
+    """With no emulator running, refuse in one line when the local stacks describe resources:
+    they went with the emulator that held them."""
+    held = [path for path in state_files(backend_url) if _holds_resources(path)]
+    if held:
+        names = ", ".join(path.stem for path in held)
+        raise PlatformError(
+            f"the emulator is not running, so the resources of {names} are gone with it (it "
+            f"keeps AWS's state in memory); wipe the local state with `{RESET}`, then deploy again"
+        )
+
+
 def still_running(record: EmulatorRecord) -> str:
     return f"emulator: still running (pid {record.pid} at {record.endpoint}); stop it with `{STOP}`"

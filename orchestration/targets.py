@@ -65,6 +65,9 @@ class Target:
 
 
 LOCAL_CREDENTIALS = ("local", "local")
+# The endpoint of a local target whose command reads only its stacks' state (outputs, cancel)
+# while no emulator runs: nothing listens on port 0, and nothing is sent there.
+NO_EMULATOR = "http://127.0.0.1:0"
 
 
 def aws_target(region: str | None = None) -> Target:

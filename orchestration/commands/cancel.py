@@ -10,7 +10,7 @@ from orchestration.plan import select_layers
 
 def run(run: Run, options: CancelOptions) -> int:
     """Each chosen stack in turn; one that cannot be cancelled does not stop the others."""
-    engine, _target = run.connect()
+    engine, _target = run.connect(reads_aws=False)
     failed = 0
     for name in select_layers(list(options.layers)):
         stack = run.stack_for[name]

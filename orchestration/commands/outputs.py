@@ -18,7 +18,7 @@ def merged(run: Run, engine: Engine) -> dict[str, Any]:
 
 
 def run(run: Run, options: OutputsOptions) -> int:
-    engine, _target = run.connect()
+    engine, _target = run.connect(reads_aws=False)
     found = merged(run, engine)
     described = {key: found.get(key) for key in outputs.SHOWN}
     if options.json:

@@ -10,6 +10,7 @@ orchestration's decisions against the fake engine.
 from __future__ import annotations
 
 import json
+import shutil
 
 from orchestration import smoke_records
 from orchestration.backend import backend_url
@@ -101,6 +102,21 @@ def test_ctrl_c_through_nox_exits_130_after_the_command_has_cleaned_up(checkout:
     assert "report: build/runs/" in out, out + err
     again = checkout.nox("deploy", "dev", "--target", "aws", "--skip-preflight")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_first_outputs_of_a_fresh_clone_builds_no_program_virtualenv_and_starts_nothing(
+    checkout: Checkout,
+) -> None:
+    for venv in (".venv", "policy_pack/.venv"):  # as a fresh clone has them: not at all
+        shutil.rmtree(checkout.path / venv)
+    printed = checkout.nox("outputs", "dev")
+    assert printed.returncode == 1, printed.stdout + printed.stderr
+    assert "error: dev has no " in printed.stderr and "not deployed" in printed.stderr
+    assert not (checkout.path / ".venv").exists()
+    assert not (checkout.path / "policy_pack" / ".venv").exists()
+    assert not (checkout.path / ".state" / "emulator.json").exists(), "no emulator started"
+    assert checkout.nox("cancel", "dev").returncode == 0
+    assert not (checkout.path / ".venv").exists()
 
 
 def test_every_session_on_the_local_target_with_a_rollback(checkout: Checkout) -> None:

@@ -4,7 +4,10 @@ what it asks the CLI, how quietly, and the errors it makes of the CLI's answers.
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +209,47 @@ def test_only_a_protected_destroy_excludes_protected_resources(deployed: Adapter
     engine.destroy(deployed.stack("network"), on_output=quiet, keep_protected=True)
     plain, kept = calls(deployed.invocations(), "destroy")
     assert "--exclude-protected" not in plain and "--exclude-protected" in kept
+
+
+def test_virtualenvs_are_built_once_by_the_first_program_run_and_never_for_a_read(
+    deployed: Adapter,
+) -> None:
+    # Reading stacks, cancel, refresh and destroy run no program (pulumi/pulumi #1367): only
+    # up and preview need the programs' and the pack's virtualenvs.
+    built: list[float] = []
+
+    def prepare(_log: object) -> None:
+        time.sleep(0.3)  # long enough for the other layer's preview to arrive meanwhile
+        built.append(time.monotonic())
+
+    engine = deployed.engine(prepare=prepare)
+    ran: list[float] = []
+    run = engine._run
+
+    def timed_run(*args: Any, **kwargs: Any) -> Any:
+        ran.append(time.monotonic())
+        return run(*args, **kwargs)
+
+    engine._run = timed_run  # type: ignore[method-assign]
+    network, data = deployed.stack("network"), deployed.stack("data")
+    assert engine.exists(network) and engine.outputs(data)
+    engine.history(network)
+    engine.protected(network)
+    engine.drift(data, on_output=quiet)
+    engine.cancel(network)
+    engine.destroy(data, on_output=quiet, keep_protected=False)
+    assert built == []
+    # network and data at once, as the runner runs them: one builds, the other waits for it.
+    previews = [
+        threading.Thread(target=engine.preview, args=(stack,), kwargs={"on_output": quiet})
+        for stack in (network, data)
+    ]
+    ran.clear()
+    for thread in previews:
+        thread.start()
+    for thread in previews:
+        thread.join(timeout=120)
+    assert len(built) == 1 and len(ran) == 2
+    assert min(ran) >= built[0], "neither preview ran its program before the build finished"
+    engine.up(network, message="m", on_output=quiet)
+    assert len(built) == 1, "once per run"

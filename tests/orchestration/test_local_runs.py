@@ -21,7 +21,7 @@ from emulator import process as emulator_process
 from emulator.process import EmulatorRecord
 from orchestration import backend, cli, smoke_records
 from orchestration.context import REAL
-from orchestration.targets import local_target
+from orchestration.targets import NO_EMULATOR, local_target
 from shared.layers import LAYERS
 from tests.support.cli_harness import Harness, Run
 
@@ -229,3 +229,57 @@ def test_a_smoke_of_an_undeployed_environment_is_not_recorded(
         result = harness.run("smoke", "dev")
     assert result.code == 1 and recorded == []
     assert result.err == "error: no lambda_function_name output: deploy the environment first\n"
+
+
+def test_a_smoke_after_destroy_records_nothing_and_says_it_is_not_deployed(
+    harness: Harness, recorded: list[smoke_records.SmokeRecord]
+) -> None:
+    # The stacks remain, with a history (a revision to record against), and no outputs.
+    assert harness.run("deploy", "dev").code == 0
+    assert harness.run("destroy", "dev").code == 0
+    result = harness.run("smoke", "dev")
+    assert result.code == 1 and recorded == []
+    assert result.err == "error: no lambda_function_name output: deploy the environment first\n"
+    assert "smoke did not run: nothing recorded" in result.out
+
+
+def test_reads_start_no_emulator_and_build_nothing_while_changes_start_it(
+    harness: Harness, tmp_path: Path
+) -> None:
+    started: list[str] = []
+
+    def runtime(chosen: Any) -> Any:
+        def start_local(_log: Any) -> str:
+            started.append("started")
+            return ENDPOINT
+
+        return dataclasses.replace(
+            harness.runtime(chosen), emulator_record=lambda: None, start_local=start_local
+        )
+
+    printed = harness.run_with(runtime, ("outputs", "dev", "--json"))
+    assert printed.code == 1 and set(json.loads(printed.out).values()) == {None}
+    assert harness.run_with(runtime, ("cancel", "dev")).code == 0
+    assert started == [] and {t.endpoint for t in harness.targets} == {NO_EMULATOR}
+    # The dry runs and --help reach neither the CLI nor a target.
+    for argv in (
+        ("deploy", "dev", "--dry-run"),
+        ("destroy", "dev", "--dry-run"),
+        ("promote", "staging", "production", "--dry-run", "--confirm", "production"),
+    ):
+        assert harness.run_with(runtime, argv).code == 0, argv
+    with pytest.raises(SystemExit) as helped:
+        harness.run_with(runtime, ("outputs", "--help"))
+    assert helped.value.code == 0
+    assert len(harness.cli_checked) == 2 and len(harness.targets) == 2
+    # Local stacks that describe resources while no emulator runs: those went with it.
+    _state_file(tmp_path, LAYERS["data"].project, age_s=5)
+    lost = harness.run_with(runtime, ("outputs", "dev"))
+    assert lost.code == 1
+    [line] = lost.err.splitlines()
+    assert line.startswith("error: the emulator is not running, so the resources of dev are")
+    assert "`nox -s emulator -- reset`" in line
+    assert harness.run_with(runtime, ("cancel", "dev")).code == 0, "cancel clears them anyway"
+    assert started == []
+    assert harness.run_with(runtime, ("deploy", "dev")).code == 0
+    assert started == ["started"], "a deploy starts the emulator it deploys into"

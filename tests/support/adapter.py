@@ -7,6 +7,7 @@ wrappers around this interpreter, which holds what both need. Every CLI invocati
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,11 @@ class Adapter:
     double: Path
     log: list[str]
 
-    def engine(self, target: Target | None = None) -> AutomationEngine:
+    def engine(
+        self,
+        target: Target | None = None,
+        prepare: Callable[[OnOutput], None] | None = None,
+    ) -> AutomationEngine:
         """A new engine, as one run makes it: its handles are its own."""
         venv = self.root / "venv"
 
@@ -43,6 +48,7 @@ class Adapter:
             programs=self.root / "programs",
             virtualenv=virtualenv,
             policy_pack=self.root / "policy_pack",
+            prepare=prepare,
         )
 
     def stack(
