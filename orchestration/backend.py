@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
@@ -72,6 +73,7 @@ def _file_base(given: str, where: str, say: Callable[[str], None]) -> str:
     if not raw:
         raise PlatformError(f"{where} {given!r} names no directory; expected {forms}")
     if raw.startswith("/"):
+        _outside_the_work_tree(Path(raw), given, where)
         return given
     if not raw.startswith(("~", "./", "../")):
         # URL parsers read the first part as a host and drop it: state would land in /.
@@ -80,10 +82,38 @@ def _file_base(given: str, where: str, say: Callable[[str], None]) -> str:
             f"expected {forms}"
         )
     path = Path(raw).expanduser() if raw.startswith("~") else REPO_ROOT / raw
+    _outside_the_work_tree(path, given, where)
     resolved = path.resolve().as_uri()
     if not raw.startswith("~"):
         say(f"backend: {given} is relative; it is resolved against the checkout: {resolved}")
     return resolved
+
+
+def _outside_the_work_tree(path: Path, given: str, where: str) -> None:
+    """State inside the checkout must be git-ignored: every deploy records its revision, and a
+    state file git sees makes it `<rev>-dirty`, which rollback and promote refuse."""
+    try:
+        relative = path.resolve().relative_to(REPO_ROOT.resolve())
+    except ValueError:
+        return  # outside the checkout
+    # Exit 0: ignored, 1: not ignored, 128: not a git checkout (nothing to dirty) or no git.
+    try:
+        checked = subprocess.run(
+            ["git", "check-ignore", "--quiet", f"{relative.as_posix()}/"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return
+    if checked.returncode == 1:
+        raise PlatformError(
+            f"{where} {given!r} keeps the state inside the working tree ({relative.as_posix()}/), "
+            "where git sees it: every later deploy would record a dirty revision, which "
+            "rollback and promote refuse; use a directory outside the checkout "
+            "(file://~/trading-analytics-state), the default .state/ (git-ignored), or add "
+            f"{relative.as_posix()}/ to .gitignore"
+        )
 
 
 def backend_url(base: str, environment: str) -> str:

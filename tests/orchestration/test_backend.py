@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -89,10 +90,10 @@ def test_a_backend_url_its_scheme_cannot_use_is_refused_in_one_line(given: str, 
 
 def test_a_relative_file_backend_is_resolved_against_the_checkout_and_said_so() -> None:
     said: list[str] = []
-    base = backend_base("file://./mystate", "aws", {}, said.append)
-    assert base == (REPO_ROOT / "mystate").as_uri()
+    base = backend_base("file://./.state/mystate", "aws", {}, said.append)
+    assert base == (REPO_ROOT / ".state" / "mystate").as_uri()
     assert said == [
-        f"backend: file://./mystate is relative; it is resolved against the checkout: {base}"
+        f"backend: file://./.state/mystate is relative; it is resolved against the checkout: {base}"
     ]
     assert backend_base("file:///abs/state", "aws", {}, said.append) == "file:///abs/state"
     assert backend_base("file://~/state", "aws", {}) == (Path.home() / "state").as_uri()
@@ -103,3 +104,28 @@ def test_the_environment_variable_is_named_when_it_is_wrong() -> None:
         PlatformError, match=r"^\$TRADING_ANALYTICS_BACKEND 's3://' names no bucket"
     ):
         backend_base(None, "aws", {backend.BACKEND_ENV: "s3://"})
+
+
+def test_state_inside_the_working_tree_must_be_git_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkout of the test's own: a state file git sees would make every deploy `-dirty`.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.setattr(backend, "REPO_ROOT", tmp_path)
+    for given in ("file://./mystate", f"file://{tmp_path}/mystate"):
+        with pytest.raises(PlatformError) as caught:
+            backend_base(given, "aws", {})
+        message = str(caught.value)
+        assert message.startswith(f"--backend {given!r} keeps the state inside the working tree")
+        assert "(mystate/)" in message and "add mystate/ to .gitignore" in message
+        assert "\n" not in message and "rollback and promote refuse" in message
+    (tmp_path / ".gitignore").write_text("mystate/\n")
+    assert backend_base("file://./mystate", "aws", {}) == (tmp_path / "mystate").as_uri()
+    assert backend_base(f"file://{tmp_path.parent}/x", "aws", {}) == f"file://{tmp_path.parent}/x"
+
+
+def test_a_checkout_that_is_no_git_repository_takes_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend, "REPO_ROOT", tmp_path)  # an unpacked archive: nothing to dirty
+    assert backend_base("file://./mystate", "aws", {}) == (tmp_path / "mystate").as_uri()
