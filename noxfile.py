@@ -163,8 +163,8 @@ def bench(session: nox.Session) -> None:
 @in_shared_venv
 def guardrails(session: nox.Session) -> None:
     """Synthesize, then check every security rule offline: nox -s guardrails -- [ENV ...]."""
-    _run(session, "ops", "python", "-m", "synth", *session.posargs)
-    _run(session, "ops", "python", "-m", "guardrails", *session.posargs)
+    # One command, so its help and its errors are its own (not synth's, printed first).
+    _run(session, "ops", "python", "-m", "guardrails", "--fresh", *session.posargs)
 
 
 @in_shared_venv

@@ -9,6 +9,7 @@ import sys
 from emulator.process import (
     LOCAL_STATE,
     EmulatorError,
+    local_stacks_with_resources,
     reset_emulator,
     running_emulator,
     start_emulator,
@@ -39,7 +40,14 @@ def main(argv: list[str]) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
     elif command == "stop":
-        stop_emulator()
+        if stop_emulator():
+            left = local_stacks_with_resources()
+            if left:
+                print(
+                    f"emulator: the local stacks {', '.join(left)} describe resources that went "
+                    "with it (it keeps AWS's state in memory); `nox -s emulator -- reset`, then "
+                    "deploy again"
+                )
     elif command == "reset":
         record = running_emulator()
         if record:

@@ -120,6 +120,22 @@ def stop_emulator(log: Any = print) -> bool:
     return True
 
 
+def holds_resources(state_file: Path) -> bool:
+    """Whether a stack's state file (a file:// backend's) records any resource."""
+    try:
+        latest = json.loads(state_file.read_text()).get("checkpoint", {}).get("latest") or {}
+    except (OSError, ValueError, AttributeError):
+        return True  # unreadable: assume it records something, and say so
+    return bool(latest.get("resources"))
+
+
+def local_stacks_with_resources() -> list[str]:
+    """The local target's stacks (default backend) whose state records resources, as
+    `project/stack`: `<base>/trading-analytics/<env>/.pulumi/stacks/<project>/<env>.json`."""
+    found = sorted(LOCAL_STATE.glob("*/*/.pulumi/stacks/*/*.json"))
+    return [f"{path.parent.name}/{path.stem}" for path in found if holds_resources(path)]
+
+
 def reset_emulator(endpoint: str) -> None:
     """Forget every resource: moto's own reset API (what `nox -s emulator -- reset` calls)."""
     urllib.request.urlopen(

@@ -28,10 +28,11 @@ def evaluate(document: dict[str, Any], rules: Sequence[Rule] = RULES) -> dict[st
     return found
 
 
-def load(environment: str, directory: Path = SYNTH_DIR) -> dict[str, Any]:
-    """The environment's synth file, synthesized first when it is not there yet."""
+def load(environment: str, directory: Path = SYNTH_DIR, *, fresh: bool = False) -> dict[str, Any]:
+    """The environment's synth file, synthesized first when it is not there yet (or always,
+    when `fresh`)."""
     path = directory / f"{environment}.json"
-    if not path.exists():
+    if fresh or not path.exists():
         write(synth_environment(environment), directory)
     document: dict[str, Any] = json.loads(path.read_text())
     return document
@@ -68,10 +69,23 @@ def render(results: dict[str, dict[str, list[Finding]]]) -> str:
 
 def main(argv: Sequence[str] | None = None, directory: Path = SYNTH_DIR) -> int:
     parser = argparse.ArgumentParser(prog="nox -s guardrails --", description=__doc__)
-    parser.add_argument("environments", nargs="*", metavar="ENV", type=environment_argument)
+    parser.add_argument(
+        "environments",
+        nargs="*",
+        metavar="ENV",
+        type=environment_argument,
+        help=f"default: {' '.join(ENVIRONMENTS)}",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="synthesize each environment first, as `nox -s guardrails` does (otherwise its "
+        "build/synth/ENV.json is judged, synthesized only when missing)",
+    )
     args = parser.parse_args(argv)
+    chosen = args.environments or ENVIRONMENTS
     try:
-        results = {e: evaluate(load(e, directory)) for e in args.environments or ENVIRONMENTS}
+        results = {e: evaluate(load(e, directory, fresh=args.fresh)) for e in chosen}
     except PlatformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

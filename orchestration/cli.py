@@ -33,7 +33,7 @@ from orchestration.options import (
 )
 from orchestration.plan import Action
 from orchestration.runner import Console
-from shared.environments import ENVIRONMENTS
+from shared.environments import ENVIRONMENTS, profile_for
 from shared.errors import PlatformError
 from shared.layers import LAYERS
 from shared.settings import DEFAULT_ORGANIZATION
@@ -94,18 +94,25 @@ def _changing(
             "recorded in the run report)",
         )
     if guarded:
+        # One URN per flag, repeated: a list flag (nargs="+") would swallow the ENV after it.
         sub.add_argument(
             "--allow-replace",
             metavar="URN",
-            nargs="+",
+            action="append",
             default=[],
-            help="in a protected environment, let exactly these stateful resources be replaced",
+            help="in a protected environment, let this stateful resource be replaced "
+            "(repeat the flag for each)",
         )
 
 
 def _layers(sub: argparse.ArgumentParser) -> None:
+    # default=[]: without it argparse counts a `*` positional among the required arguments.
     sub.add_argument(
-        "layers", metavar="LAYER", nargs="*", help=f"any of {', '.join(LAYERS)}; none means all"
+        "layers",
+        metavar="LAYER",
+        nargs="*",
+        default=[],
+        help=f"any of {', '.join(LAYERS)}; none means all",
     )
 
 
@@ -152,7 +159,14 @@ def _declare(name: str, sub: argparse.ArgumentParser) -> Convert:
         return lambda ns, c: RollbackOptions(**c, **_changes(ns), layer=ns.layer, to=ns.to)
     if name == "promote":
         _changing(sub, confirm="required to promote into production")
-        return lambda ns, c: PromoteOptions(**c, **_changes(ns), source=ns.source)
+        sub.add_argument(
+            "--skip-staging",
+            action="store_true",
+            help="promote past the environments between FROM and ENV (recorded in the report)",
+        )
+        return lambda ns, c: PromoteOptions(
+            **c, **_changes(ns), source=ns.source, skip_staging=ns.skip_staging
+        )
     if name == "cancel":
         _layers(sub)
         return lambda ns, c: CancelOptions(**c, layers=tuple(ns.layers))
@@ -200,13 +214,18 @@ Parsers = dict[str, argparse.ArgumentParser]
 
 def parser() -> tuple[argparse.ArgumentParser, dict[str, Convert], Parsers]:
     """The root parser, each command's converter, and each command's own parser."""
-    root = argparse.ArgumentParser(prog="nox -s", description=__doc__)
+    # No abbreviations (`--dry` for `--dry-run`): a later option could change an old script.
+    root = argparse.ArgumentParser(prog="nox -s", description=__doc__, allow_abbrev=False)
     subparsers = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     converters: dict[str, Convert] = {}
     subs: Parsers = {}
     for name, help_text in COMMANDS.items():
         sub = subs[name] = subparsers.add_parser(
-            name, help=help_text, description=help_text, prog=f"nox -s {name} --"
+            name,
+            help=help_text,
+            description=help_text,
+            prog=f"nox -s {name} --",
+            allow_abbrev=False,
         )
         if name == "promote":
             sub.add_argument("source", metavar="FROM", help="the environment that passed")
@@ -230,7 +249,14 @@ def parse(argv: Sequence[str] | None) -> Options:
         "install_cli": ns.install_cli,
         "report": ns.report,
     }
-    return converters[ns.command](ns, common)
+    options = converters[ns.command](ns, common)
+    allowed = getattr(options, "allow_replace", ())
+    if allowed and ns.environment in ENVIRONMENTS and not profile_for(ns.environment).protected:
+        subs[ns.command].error(
+            f"--allow-replace is for protected environments; {ns.environment} is not protected "
+            "(its stateful resources are replaced without it), so there is nothing to allow"
+        )
+    return options
 
 
 def _refuse_unknown(sub: argparse.ArgumentParser, unknown: list[str]) -> None:

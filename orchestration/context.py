@@ -25,7 +25,7 @@ from orchestration.promotion import guardrails_gate
 from orchestration.report import RunInfo
 from orchestration.report import report as report_of
 from orchestration.report import write as write_report
-from orchestration.runner import Console, Interrupted, Status, StepResult, run_plan
+from orchestration.runner import Console, Interrupted, Status, StepResult, run_plan, summary
 from orchestration.state_objects import StateS3
 from orchestration.targets import Target
 from orchestration.toolchain import find_cli, prepare_virtualenvs
@@ -164,6 +164,7 @@ class Run:
             raise
 
     def _record_interrupted(self, stop: Interrupted, revision: str) -> None:
+        self.say(summary(stop.results))  # what finished, what was interrupted, what never ran
         self.record(stop.results, 130, revision)
         for result in stop.results:
             if result.status is Status.INTERRUPTED:

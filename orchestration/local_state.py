@@ -3,11 +3,10 @@ emulator started describes resources it never held (it keeps AWS's state in memo
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from emulator.process import EmulatorRecord
+from emulator.process import EmulatorRecord, holds_resources
 from shared.errors import PlatformError
 
 RESET = "nox -s emulator -- reset"
@@ -23,20 +22,12 @@ def state_files(backend_url: str) -> list[Path]:
     return sorted(root.glob("*/*.json")) if root.is_dir() else []
 
 
-def _holds_resources(path: Path) -> bool:
-    try:
-        latest = json.loads(path.read_text()).get("checkpoint", {}).get("latest") or {}
-    except (OSError, ValueError, AttributeError):
-        return True  # unreadable: assume it records something, and say so
-    return bool(latest.get("resources"))
-
-
 def stale(backend_url: str, record: EmulatorRecord) -> list[Path]:
     """State files with resources, written before this emulator started."""
     return [
         path
         for path in state_files(backend_url)
-        if path.stat().st_mtime < record.started and _holds_resources(path)
+        if path.stat().st_mtime < record.started and holds_resources(path)
     ]
 
 
@@ -54,7 +45,7 @@ def check(backend_url: str, record: EmulatorRecord) -> None:
 def check_stopped(backend_url: str) -> None:
     """With no emulator running, refuse in one line when the local stacks describe resources:
     they went with the emulator that held them."""
-    held = [path for path in state_files(backend_url) if _holds_resources(path)]
+    held = [path for path in state_files(backend_url) if holds_resources(path)]
     if held:
         names = ", ".join(path.stem for path in held)
         raise PlatformError(

@@ -53,6 +53,8 @@ class RollbackOptions(Changing):
 @dataclass(frozen=True, kw_only=True)
 class PromoteOptions(Changing):
     source: str
+    # Promote past the environments between (dev -> production), said and reported.
+    skip_staging: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

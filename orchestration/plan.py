@@ -25,7 +25,6 @@ class Plan:
     environment: str
     # Waves run one after another; the stacks of a wave run concurrently.
     waves: tuple[tuple[StackRef, ...], ...]
-    target: str
     backend_url: str
     note: str = ""
     # The git revision the stacks run from, when it is not the checkout's (rollback).
@@ -41,8 +40,8 @@ class Plan:
 
     def render(self) -> str:
         lines = [
+            # The target is the run's first line (commands/__init__.py): not said twice.
             f"plan: {self.action.value} {self.environment}",
-            f"  target:  {self.target}",
             f"  backend: {self.backend_url}",
         ]
         step = 0
@@ -85,7 +84,6 @@ def build_plan(
     layer_names: tuple[str, ...],
     stack_for: dict[str, StackRef],
     *,
-    target: str,
     backend_url: str,
     note: str = "",
     revision: str = "",
@@ -99,7 +97,6 @@ def build_plan(
         action,
         environment,
         tuple(tuple(stack_for[layer.name] for layer in group) for group in groups),
-        target,
         backend_url,
         note,
         revision,

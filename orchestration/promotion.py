@@ -18,14 +18,27 @@ from shared.environments import ENVIRONMENTS, check_environment
 from shared.errors import PlatformError
 
 
-def check_direction(source: str, target: str) -> None:
-    """Promotion goes forward along the matrix's order, one or more steps."""
+def check_direction(source: str, target: str, *, skip_staging: bool = False) -> list[str]:
+    """Promotion goes forward along the matrix's order, one step unless `skip_staging` lets
+    it pass the environments between; returns those it passes."""
     for name in (source, target):
         check_environment(name)
     if ENVIRONMENTS.index(source) >= ENVIRONMENTS.index(target):
         raise PlatformError(
             f"promotion goes forward ({' -> '.join(ENVIRONMENTS)}); not {source} -> {target}"
         )
+    skipped = list(ENVIRONMENTS[ENVIRONMENTS.index(source) + 1 : ENVIRONMENTS.index(target)])
+    if skipped and not skip_staging:
+        raise PlatformError(
+            f"promoting {source} -> {target} skips {', '.join(skipped)} (promotion goes "
+            f"{' -> '.join(ENVIRONMENTS)}); promote {source} -> {skipped[0]} first, or add "
+            "--skip-staging (said, and recorded in the run report)"
+        )
+    if skip_staging and not skipped:
+        raise PlatformError(
+            f"--skip-staging: {source} -> {target} skips no environment; leave it out"
+        )
+    return skipped
 
 
 @dataclass(frozen=True)

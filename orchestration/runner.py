@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -108,10 +109,15 @@ def run_plan(
         for upstream in upstreams
         if upstream in stacks
     }
-    running: dict[str, Future[StepResult]] = {}
+    # The steps that began, and how those that ended did: known to the Ctrl-C handler even
+    # for a step whose future the interrupted submission never returned.
+    began: set[str] = set()
+    steps: dict[str, StepResult] = {}
+    # Set at Ctrl-C, before the pool waits for its steps: the CLI a step drives dies of the
+    # same signal, and its error is the interruption, not a failure to report as one.
+    stopping = threading.Event()
     try:
         for wave in plan.waves:
-            running = {}  # only this wave's stacks can be mid-update when Ctrl-C comes
             runnable = []
             for stack in wave:
                 stopped_by = _failed_neighbour(plan.action, stack, results)
@@ -137,33 +143,35 @@ def run_plan(
                     results[name] = StepResult(name, stack.name, Status.SKIPPED, detail=UNCHANGED)
                 else:
                     runnable.append(stack)
-            with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
-                futures = running = {
-                    stack.layer.name: pool.submit(
-                        _run_step,
-                        plan.action,
-                        stack,
-                        engine,
-                        console,
-                        revision,
-                        blocked=blocked,
-                        keep_protected=plan.keep_protected,
-                    )
-                    for stack in runnable
-                }
-                for name, future in futures.items():
-                    results[name] = future.result()
+            _run_wave(
+                runnable,
+                results=results,
+                stopping=stopping,
+                began=began,
+                steps=steps,
+                step=lambda stack: functools.partial(
+                    _run_step,
+                    plan.action,
+                    stack,
+                    engine,
+                    console,
+                    revision,
+                    blocked=blocked,
+                    keep_protected=plan.keep_protected,
+                    stopping=stopping,
+                ),
+            )
     except KeyboardInterrupt:
         # Ctrl-C reaches the CLI too, which then fails: what ran and did not succeed is
         # interrupted, what succeeded keeps its result, the rest was not started.
-        for name, future in running.items():
-            finished = future.done() and not future.cancelled() and future.exception() is None
-            if finished and future.result().ok:
-                results[name] = future.result()
-            else:
-                results[name] = StepResult(
-                    name, stacks[name].name, Status.INTERRUPTED, detail=INTERRUPTED
-                )
+        # Every step that began has ended by now (the pool waited for it).
+        for name in began:
+            ended = steps.get(name)
+            results[name] = (
+                ended
+                if ended is not None and ended.ok
+                else StepResult(name, stacks[name].name, Status.INTERRUPTED, detail=INTERRUPTED)
+            )
         for stack in plan.stacks:
             results.setdefault(
                 stack.layer.name,
@@ -173,6 +181,37 @@ def run_plan(
             )
         raise Interrupted([results[stack.layer.name] for stack in plan.stacks]) from None
     return [results[stack.layer.name] for stack in plan.stacks]
+
+
+def _run_wave(
+    runnable: list[StackRef],
+    *,
+    results: dict[str, StepResult],
+    stopping: threading.Event,
+    began: set[str],
+    steps: dict[str, StepResult],
+    step: Callable[[StackRef], Callable[[], StepResult]],
+) -> None:
+    """One wave's stacks at once; `stopping` is set at Ctrl-C before the pool waits for them."""
+
+    def tracked(stack: StackRef) -> Callable[[], StepResult]:
+        run = step(stack)
+
+        def body() -> StepResult:
+            began.add(stack.layer.name)
+            steps[stack.layer.name] = outcome = run()
+            return outcome
+
+        return body
+
+    with ThreadPoolExecutor(max_workers=max(1, len(runnable))) as pool:
+        try:
+            futures = [(stack.layer.name, pool.submit(tracked(stack))) for stack in runnable]
+            for name, future in futures:
+                results[name] = future.result()
+        except KeyboardInterrupt:
+            stopping.set()
+            raise
 
 
 def _reads_changed(
@@ -227,6 +266,7 @@ def _run_step(
     *,
     blocked: Callable[[StackRef], str | None],
     keep_protected: bool = False,
+    stopping: threading.Event | None = None,
 ) -> StepResult:
     out = console.for_layer(stack.layer.name)
     if action in (Action.DESTROY, Action.DRIFT) and not engine.exists(stack):
@@ -255,6 +295,9 @@ def _run_step(
         else:
             changes = engine.drift(stack, on_output=out)
     except PlatformError as error:  # the engine's, or a stack's own (passphrase, program files)
+        if stopping is not None and stopping.is_set():
+            out("interrupted")
+            return StepResult(stack.layer.name, stack.name, Status.INTERRUPTED, detail=INTERRUPTED)
         out(f"failed: {error}")
         return StepResult(
             stack.layer.name,

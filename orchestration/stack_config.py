@@ -3,13 +3,15 @@ programs use (shared/settings.py), so a bad value in compute stops the run befor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import yaml
 
-from orchestration.context import shown
+from orchestration.context import shown, stack_region
 from orchestration.engine import StackRef
 from shared.errors import ConfigError, PlatformError
+from shared.layers import LAYERS
 from shared.settings import PARSERS
 
 
@@ -30,6 +32,27 @@ def settings(stack: StackRef) -> object:
 
 
 def check(stacks: Iterable[StackRef]) -> None:
-    """Raise, in one line naming the file, at the first value a stack program would refuse."""
-    for stack in stacks:
+    """Raise, in one line naming the file, at the first value a stack program would refuse;
+    and when one environment's layers name different regions."""
+    checked = list(stacks)
+    for stack in checked:
         settings(stack)
+    _one_region(checked)
+
+
+def _one_region(stacks: list[StackRef]) -> None:
+    # compute reads network's subnets and data's stream, table and keys by StackReference:
+    # they exist in one region only, so every layer of the environment (not only this run's)
+    # names the same one.
+    if not stacks:
+        return
+    every = [dataclasses.replace(stacks[0], layer=layer) for layer in LAYERS.values()]
+    regions = {stack.layer.name: stack_region(stack) for stack in every}
+    if len(set(regions.values())) > 1:
+        listed = ", ".join(f"{layer} {region or '(unset)'}" for layer, region in regions.items())
+        environment = stacks[0].environment
+        raise PlatformError(
+            f"the layers of {environment} name different regions ({listed}): compute uses "
+            "network's and data's resources, which exist in one region; set the same aws:region "
+            f"in every Pulumi.{environment}.yaml"
+        )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from pulumi_aws import Region
 
 from shared.errors import ConfigError
 
@@ -62,9 +66,22 @@ def check_name(kind: NameKind, name: str, key: str = "name") -> str:
 
 
 def check_region(region: str) -> str:
-    if not _REGION.match(region):
-        raise ConfigError("aws:region", region, "an AWS region name such as us-east-1")
+    """One of the regions the provider knows (pulumi_aws.Region, from terraform-provider-aws's
+    list): a well-formed name such as mars-east-1 would otherwise fail only at deploy."""
+    if not _REGION.match(region) or region not in _known_regions():
+        near = difflib.get_close_matches(region, _known_regions(), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise ConfigError(
+            "aws:region",
+            region,
+            f"a region the AWS provider knows, such as us-east-1{hint}",
+        )
     return region
+
+
+@functools.cache
+def _known_regions() -> tuple[str, ...]:
+    return tuple(str(member.value) for member in Region)
 
 
 @dataclass(frozen=True)

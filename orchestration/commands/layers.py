@@ -53,7 +53,6 @@ def run(run: Run, options: LayersOptions) -> int:
         run.environment,
         chosen,
         run.stack_for,
-        target=run.target_description,
         backend_url=run.backend_url,
         note=(
             "(a deployed layer that reads a destroyed one is checked at run time; before "

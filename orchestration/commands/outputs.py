@@ -20,7 +20,11 @@ def merged(run: Run, engine: Engine) -> dict[str, Any]:
 def run(run: Run, options: OutputsOptions) -> int:
     engine, _target = run.connect(reads_aws=False)
     found = merged(run, engine)
-    described = {key: found.get(key) for key in outputs.SHOWN}
+    # The dashboard's URL is the AWS console's: the emulator has no console to point at.
+    local = run.options.target == "local"
+    described = {
+        key: found.get(key) for key in outputs.SHOWN if not (local and key == outputs.DASHBOARD_URL)
+    }
     if options.json:
         run.out.write(json.dumps(described, indent=2) + "\n")
     else:

@@ -138,7 +138,6 @@ def _deploy(p: Promotion) -> str:
         p.run.environment,
         tuple(stacks),
         stacks,
-        target=p.run.target_description,
         backend_url=p.run.backend_url,
         revision=p.revision,
     )
@@ -196,7 +195,10 @@ GATES: tuple[Gate, ...] = (
 
 
 def run(run: Run, options: PromoteOptions) -> int:
-    check_direction(options.source, run.environment)
+    skipped = check_direction(options.source, run.environment, skip_staging=options.skip_staging)
+    if skipped:
+        run.say(f"skipping {', '.join(skipped)} (--skip-staging): recorded in the run report")
+        run.reported["skipped_environments"] = skipped
     if options.dry_run:  # touches nothing: no CLI, no emulator, no credentials
         run.say(render(Promotion(run, options, None, None, None)))
         return 0

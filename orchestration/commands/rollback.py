@@ -36,7 +36,6 @@ def _plan(run: Run, stack: StackRef, revision: str) -> Plan:
         run.environment,
         (stack.layer.name,),
         {stack.layer.name: stack},
-        target=run.target_description,
         backend_url=run.backend_url,
         revision=revision,
         then=(f"verify the outputs {_readers(stack)} reads from it",),

@@ -20,6 +20,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(emulator, "EMULATOR_LOG", tmp_path / "emulator.log")
     monkeypatch.setattr(emulator, "WORK_DIR", tmp_path / "emulator")
     monkeypatch.setattr(command, "LOCAL_STATE", tmp_path / "local")
+    monkeypatch.setattr(emulator, "LOCAL_STATE", tmp_path / "local")
     return tmp_path
 
 
@@ -85,3 +86,23 @@ def test_reset_forgets_every_resource_and_the_local_stacks_state(state: Path) ->
     finally:
         emulator.stop_emulator(lambda line: None)
     assert not emulator.alive(record.pid)
+
+
+def test_stop_names_the_local_stacks_it_leaves_without_resources(
+    state: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stacks = state / "local" / "trading-analytics" / "dev" / ".pulumi" / "stacks"
+    for project, resources in (("trading-network", 3), ("trading-data", 2), ("trading-compute", 0)):
+        path = stacks / project / "dev.json"
+        path.parent.mkdir(parents=True)
+        latest = {"resources": [{"urn": f"urn:{n}"} for n in range(resources)]}
+        path.write_text(json.dumps({"checkpoint": {"latest": latest}}))
+    monkeypatch.setattr(command, "stop_emulator", lambda: True)  # one was running, now stopped
+    assert command.main(["stop"]) == 0
+    assert capsys.readouterr().out == (
+        "emulator: the local stacks trading-data/dev, trading-network/dev describe resources "
+        "that went with it (it keeps AWS's state in memory); `nox -s emulator -- reset`, then "
+        "deploy again\n"
+    )
+    monkeypatch.setattr(command, "stop_emulator", lambda: False)  # none was running
+    assert command.main(["stop"]) == 0 and capsys.readouterr().out == ""

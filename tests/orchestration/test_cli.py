@@ -9,16 +9,18 @@ from pathlib import Path
 import pytest
 
 from orchestration import cli
+from orchestration.options import LayersOptions
 from shared import layers
 from shared.layers import REPO_ROOT
 from tests.support.cli_harness import Harness
 
 
 def test_outputs_merge_the_described_seven_then_where_to_look(harness: Harness) -> None:
-    harness.run("deploy", "dev")
-    table = harness.run("outputs", "dev")
+    aws = ("--target", "aws")
+    harness.run("deploy", "dev", *aws, "--skip-preflight")
+    table = harness.run("outputs", "dev", *aws)
     assert "lambda_function_name  lambda_function_name-value" in table.out
-    as_json = harness.run("outputs", "dev", "--json")
+    as_json = harness.run("outputs", "dev", *aws, "--json")
     document = json.loads(as_json.out)
     assert list(document) == [
         "lambda_function_name",
@@ -38,7 +40,7 @@ def test_outputs_merge_the_described_seven_then_where_to_look(harness: Harness) 
 def test_outputs_of_an_undeployed_environment_say_so_and_fail(harness: Harness) -> None:
     result = harness.run("outputs", "staging")
     assert "vpc_id                (not deployed)" in result.out
-    assert "dashboard_url         (not deployed)" in result.out
+    assert "dashboard_name        (not deployed)" in result.out
     assert result.code == 1
     assert result.err.startswith("error: staging has no lambda_function_name, ")
     assert result.err.endswith(": not deployed (nox -s deploy -- staging)\n")
@@ -108,3 +110,94 @@ def test_a_bad_backend_is_refused_in_one_line_before_anything_starts(
         [line] = result.err.splitlines()
         assert line.startswith(f"error: --backend {url!r}")
     assert harness.engine.calls == [] and harness.cli_checked == [], "no CLI, no engine"
+
+
+def _usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        cli.parse(argv)
+    assert exited.value.code == 2
+    return capsys.readouterr().err.splitlines()[-1]
+
+
+def test_usage_marks_layer_optional_and_requires_only_env(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = _usage_error(["deploy"], capsys)
+    assert line == "nox -s deploy --: error: the following arguments are required: ENV"
+
+
+def test_no_option_is_accepted_by_an_abbreviation(capsys: pytest.CaptureFixture[str]) -> None:
+    # `--dry` is a prefix of --dry-run only: argparse would take it, and a later option
+    # starting so would change what an old script means.
+    line = _usage_error(["deploy", "dev", "--dry"], capsys)
+    assert "unrecognized arguments: --dry; did you mean --dry-run?" in line
+    conf = _usage_error(["destroy", "dev", "--conf", "x"], capsys)
+    assert "unrecognized arguments: --conf" in conf
+
+
+def test_allow_replace_takes_one_urn_per_flag_and_leaves_env_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    table, bucket = "urn:a::table", "urn:a::bucket"
+    parsed = cli.parse(["deploy", "--allow-replace", table, "production"])
+    assert isinstance(parsed, LayersOptions)
+    assert parsed.environment == "production" and parsed.allow_replace == (table,)
+    both = cli.parse(["deploy", "production", "--allow-replace", table, "--allow-replace", bucket])
+    assert isinstance(both, LayersOptions) and both.allow_replace == (table, bucket)
+    line = _usage_error(["deploy", "dev", "--allow-replace", table], capsys)
+    assert line == (
+        "nox -s deploy --: error: --allow-replace is for protected environments; dev is not "
+        "protected (its stateful resources are replaced without it), so there is nothing to allow"
+    )
+
+
+def test_the_dry_run_names_the_target_once(harness: Harness) -> None:
+    out = harness.run("deploy", "dev", "--dry-run").out
+    assert out.count("local AWS emulator") == 1 and out.startswith("target: ")
+
+
+def test_on_the_local_target_outputs_leave_out_the_aws_console_url(harness: Harness) -> None:
+    assert harness.run("deploy", "dev").code == 0
+    local = json.loads(harness.run("outputs", "dev", "--json").out)
+    assert "dashboard_url" not in local and local["dashboard_name"]
+    assert harness.run("deploy", "dev", "--target", "aws", "--skip-preflight").code == 0
+    aws = json.loads(harness.run("outputs", "dev", "--target", "aws", "--json").out)
+    assert aws["dashboard_url"]
+
+
+def _stacks_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, layer: str, region: str) -> None:
+    stacks = tmp_path / "stacks"
+    shutil.copytree(REPO_ROOT / "stacks", stacks)
+    path = stacks / layer / "Pulumi.dev.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("aws:region: us-east-1", f"aws:region: {region}"))
+    assert f"aws:region: {region}" in path.read_text()
+    monkeypatch.setattr(layers, "REPO_ROOT", tmp_path)
+
+
+def test_a_region_the_provider_does_not_know_is_refused_in_one_line(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _stacks_with(monkeypatch, tmp_path, "network", "mars-east-1")
+    result = harness.run("deploy", "dev", "--dry-run")
+    assert result.code == 1
+    [line] = result.err.splitlines()
+    assert "Pulumi.dev.yaml: aws:region" in line and "'mars-east-1'" in line
+    assert "a region the AWS provider knows" in line
+    assert harness.engine.calls == []
+
+
+def test_one_environments_layers_in_different_regions_are_refused(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _stacks_with(monkeypatch, tmp_path, "data", "eu-west-1")
+    for argv in (["deploy", "dev"], ["deploy", "dev", "compute", "--dry-run"]):
+        result = harness.run(*argv)
+        assert result.code == 1, argv
+        [line] = result.err.splitlines()
+        assert line == (
+            "error: the layers of dev name different regions (network us-east-1, data "
+            "eu-west-1, compute us-east-1): compute uses network's and data's resources, which "
+            "exist in one region; set the same aws:region in every Pulumi.dev.yaml"
+        )
+    assert harness.engine.calls == []

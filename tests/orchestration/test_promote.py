@@ -99,18 +99,26 @@ def _promote_confirmed(harness: Harness, cloud: Cloud, *flags: str) -> Run:
     )
 
 
-def _staging_at(harness: Harness, cloud: Cloud, revision: str, *, passes: bool = True) -> None:
-    """Staging deployed from `revision` on every layer, then smoke-tested (passing or not)."""
-    assert harness.run("deploy", "staging").code == 0
-    for stack in STAGING:
+def _staging_at(
+    harness: Harness,
+    cloud: Cloud,
+    revision: str,
+    *,
+    passes: bool = True,
+    environment: str = "staging",
+) -> None:
+    """Staging (or `environment`) deployed from `revision` on every layer, then smoke-tested
+    (passing or not)."""
+    assert harness.run("deploy", environment).code == 0
+    for stack in (f"organization/{layer.project}/{environment}" for layer in LAYERS.values()):
         harness.engine.histories[stack] = [
             Deployment(revision, revision_message("deploy", revision))
         ]
     function = InProcessLambda() if passes else _FailingLambda()
-    smoke = harness.run("smoke", "staging", clients=_clients(cloud, function))
+    smoke = harness.run("smoke", environment, clients=_clients(cloud, function))
     assert smoke.code == (0 if passes else 1), smoke.err
     verdict = "passed" if passes else "failed"
-    assert f"recorded: smoke of {revision[:12]} in staging {verdict}" in smoke.out
+    assert f"recorded: smoke of {revision[:12]} in {environment} {verdict}" in smoke.out
 
 
 def test_promote_is_refused_when_the_staging_revision_did_not_pass_smoke(
@@ -310,3 +318,33 @@ def test_a_gate_declared_once_is_numbered_in_the_dry_run_and_runs_in_the_run(
     assert result.code == 0, result.err
     assert "gate 4/6 change window: inside the change window" in result.out
     assert "gate 6/6 smoke: passed" in result.out and ran == ["production"]
+
+
+def test_promotion_skips_staging_only_when_told_and_the_report_says_so(
+    harness: Harness, cloud: Cloud
+) -> None:
+    _staging_at(harness, cloud, PASSED, environment="dev")
+    confirmed = ("--confirm", "production")
+    refused = harness.run("promote", "dev", "production", *confirmed)
+    assert refused.code == 1 and refused.err == (
+        "error: promoting dev -> production skips staging (promotion goes dev -> staging -> "
+        "production); promote dev -> staging first, or add --skip-staging (said, and recorded "
+        "in the run report)\n"
+    )
+    nothing = harness.run("promote", "staging", "production", *confirmed, "--skip-staging")
+    assert nothing.code == 1 and "skips no environment" in nothing.err
+    before = len(harness.engine.operations("up"))
+    assert before == 3, "neither refusal deployed anything"
+    skipped = harness.run(
+        "promote",
+        "dev",
+        "production",
+        *confirmed,
+        "--skip-staging",
+        clients=_clients(cloud, InProcessLambda()),
+    )
+    assert skipped.code == 0, skipped.out + skipped.err
+    assert "skipping staging (--skip-staging): recorded in the run report" in skipped.out
+    [promoted] = [r for r in reports(run_report.RUNS_DIR) if r["command"] == "promote"]
+    check_schema(promoted)
+    assert promoted["skipped_environments"] == ["staging"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from orchestration.engine import Step
@@ -135,3 +136,21 @@ def test_ctrl_c_writes_the_report_and_names_the_cancel_for_each_interrupted_stac
     cancel = harness.run("cancel", "dev", "data", "--target", "aws")
     assert cancel.code == 0, cancel.err
     assert [c.layer for c in harness.engine.operations("cancel")] == ["data"]
+
+
+def test_ctrl_c_says_interrupted_not_failed_and_prints_the_summary(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # The main thread must be the one a signal reaches, as in the command line.
+    assert threading.current_thread() is threading.main_thread()
+    aws = ("deploy", "dev", "--target", "aws", "--skip-preflight")
+    harness.engine.ctrl_c = {"data"}
+    result = harness.run(*aws)
+    assert result.code == 130 and result.err == "error: interrupted\n"
+    assert "failed" not in result.out, result.out
+    assert "[data   ] interrupted" in result.out
+    assert "\ndata     interrupted" in result.out, result.out
+    assert "\ncompute  skipped" in result.out
+    document = reports(tmp_path / "runs")[-1]
+    results = {stack["layer"]: stack["result"] for stack in document["stacks"]}
+    assert results == {"network": "succeeded", "data": "interrupted", "compute": "skipped"}

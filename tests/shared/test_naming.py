@@ -6,6 +6,7 @@ import botocore.session
 import pytest
 
 from guardrails.inventory import is_taggable
+from shared import naming
 from shared.environments import ENVIRONMENTS
 from shared.errors import ConfigError
 from shared.naming import REQUIRED_TAG_KEYS, NameKind, Naming, check_name, tags
@@ -67,11 +68,20 @@ def test_names_aws_would_reject_are_refused(kind: NameKind, name: str) -> None:
         check_name(kind, name)
 
 
-def test_an_overlong_region_is_refused_not_truncated() -> None:
+def test_an_overlong_region_is_refused_not_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A region AWS may add, with a longer name than any today: names are refused, never cut.
+    long = "us-" + "x" * 60 + "-1"
+    monkeypatch.setattr(naming, "_known_regions", lambda: (long,))
     with pytest.raises(ConfigError, match="lambda function name of 1 to 64"):
-        Naming("production", "us-" + "x" * 60 + "-1").name(
-            "data-processor", NameKind.LAMBDA_FUNCTION
-        )
+        Naming("production", long).name("data-processor", NameKind.LAMBDA_FUNCTION)
+
+
+@pytest.mark.parametrize("region", ["mars-east-1", "us-east-9"])
+def test_well_formed_regions_the_provider_does_not_know_are_refused(region: str) -> None:
+    with pytest.raises(ConfigError, match="a region the AWS provider knows") as refused:
+        Naming("dev", region)
+    assert refused.value.key == "aws:region"
+    assert "(did you mean us-east-" in str(refused.value) or region == "mars-east-1"
 
 
 @pytest.mark.parametrize("region", ["useast1", "US-EAST-1", "us-east", "us_east_1", ""])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared import naming
 from shared.environments import ENVIRONMENTS, BillingMode
 from shared.errors import ConfigError
 from shared.layers import REPO_ROOT
@@ -107,7 +108,10 @@ def test_an_organisation_suffix_keeps_the_convention_s_bucket_name_and_makes_it_
     assert named.bucket_name == "acme-archive"
 
 
-def test_a_suffix_too_long_for_the_region_s_name_is_refused_naming_the_suffix() -> None:
+def test_a_suffix_too_long_for_the_region_s_name_is_refused_naming_the_suffix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(naming, "_known_regions", lambda: ("eusc-northeast-12",))  # a long one
     with pytest.raises(ConfigError) as refused:
         parse_data("production", "eusc-northeast-12", {"bucket_suffix": "a" * 24})
     assert refused.value.key == "trading-data:bucket_suffix"

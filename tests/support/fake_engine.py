@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -39,6 +40,10 @@ class FakeEngine:
     fail: set[str] = field(default_factory=set)
     # Layers whose operation is interrupted (Ctrl-C) while it runs.
     interrupt: set[str] = field(default_factory=set)
+    # Layers running when a terminal's Ctrl-C comes: SIGINT reaches the process (its main
+    # thread), and the CLI the operation drives dies of it too, so the operation then fails
+    # with the adapter's error, as a real run does.
+    ctrl_c: set[str] = field(default_factory=set)
     drifted: dict[str, Changes] = field(default_factory=dict)
     # Per layer, the outputs an up exports instead of every declared one.
     exports: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -140,6 +145,12 @@ class FakeEngine:
                 raise EngineError(f"{operation} of {stack.layer.name} failed (injected)")
             if stack.layer.name in self.interrupt:
                 raise KeyboardInterrupt
+            if stack.layer.name in self.ctrl_c:
+                main = threading.main_thread().ident
+                assert main is not None
+                signal.pthread_kill(main, signal.SIGINT)
+                time.sleep(0.3)  # the CLI's exit reaches the adapter a moment later
+                raise EngineError(f"{stack.name}: the CLI exited: KeyboardInterrupt")
             with self.lock:
                 result = apply()
             on_output(f"{operation}: done")
