@@ -12,7 +12,7 @@ from typing import Any
 from guardrails.model import Finding, Rule, views
 from guardrails.rules import RULES
 from guardrails.waivers import WAIVERS
-from shared.environments import ENVIRONMENTS, environment_argument
+from shared.environments import ENVIRONMENTS, add_environments_argument
 from shared.errors import PlatformError
 from synth.synthesize import SYNTH_DIR, synth_environment, write
 
@@ -69,13 +69,7 @@ def render(results: dict[str, dict[str, list[Finding]]]) -> str:
 
 def main(argv: Sequence[str] | None = None, directory: Path = SYNTH_DIR) -> int:
     parser = argparse.ArgumentParser(prog="nox -s guardrails --", description=__doc__)
-    parser.add_argument(
-        "environments",
-        nargs="*",
-        metavar="ENV",
-        type=environment_argument,
-        help=f"default: {' '.join(ENVIRONMENTS)}",
-    )
+    add_environments_argument(parser)
     parser.add_argument(
         "--fresh",
         action="store_true",

@@ -540,6 +540,17 @@ def check_environment(environment: str) -> str:
     return environment
 
 
+def add_environments_argument(parser: argparse.ArgumentParser) -> None:
+    """The `[ENV ...]` of the synth and guardrails commands: none means every environment."""
+    parser.add_argument(
+        "environments",
+        nargs="*",
+        metavar="ENV",
+        type=environment_argument,
+        help=f"default: {' '.join(ENVIRONMENTS)}",
+    )
+
+
 def environment_argument(value: str) -> str:
     """argparse `type=` for an ENV argument: the same one-line error, as a usage error."""
     try:

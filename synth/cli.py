@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.environments import ENVIRONMENTS, environment_argument
+from shared.environments import ENVIRONMENTS, add_environments_argument
 from shared.errors import PlatformError
 from synth.synthesize import repo_relative, synth_environment, write
 
@@ -57,13 +57,7 @@ def summary(document: Mapping[str, Any], path: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nox -s synth --", description=__doc__)
-    parser.add_argument(
-        "environments",
-        nargs="*",
-        metavar="ENV",
-        type=environment_argument,
-        help=f"default: {' '.join(ENVIRONMENTS)}",
-    )
+    add_environments_argument(parser)
     args = parser.parse_args(argv)
     for environment in args.environments or ENVIRONMENTS:
         try:

@@ -43,22 +43,19 @@ class Checkout:
         self, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """`python -m orchestration ARGS` in the checkout, as `nox -s <command>` runs it."""
-        return subprocess.run(
-            [sys.executable, "-m", "orchestration", *args],
-            cwd=self.path,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return self._python(["-m", "orchestration", *args], env)
 
     def nox(
         self, session: str, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """`nox -s SESSION -- ARGS` in the checkout, exactly the line the docs and CI give."""
+        return self._python(["-m", "nox", "-s", session, "--", *args], env)
+
+    def _python(
+        self, args: list[str], env: dict[str, str] | None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "nox", "-s", session, "--", *args],
+            [sys.executable, *args],
             cwd=self.path,
             env={**self.env, **(env or {})},
             capture_output=True,
