@@ -172,14 +172,16 @@ def scan(session: nox.Session) -> None:
     """checkov over every synthesized environment, offline: nox -s scan -- [ENV ...]."""
     checkov = _checkov(session)
     # The export's own tests need checkov, so they run here rather than in `tests`.
-    _run(session, "dev", "pytest", "-m", "checkov", env={"CHECKOV": checkov})
-    _run(session, "dev", "python", "-m", "synth", *session.posargs)
+    if not {"-h", "--help"} & set(session.posargs):  # help is the scan's own, alone
+        _run(session, "dev", "pytest", "-m", "checkov", env={"CHECKOV": checkov})
+    # One command for the scan itself (it synthesizes first), so its help and errors are its own.
     _run(
         session,
         "dev",
         "python",
         "-m",
         "guardrails.scan",
+        "--fresh",
         *session.posargs,
         env={"CHECKOV": checkov},
     )
@@ -266,8 +268,9 @@ def _checkov(session: nox.Session) -> str:
 def _run(
     session: nox.Session, venv: str, program: str, *args: str, env: dict[str, str] | None = None
 ) -> None:
-    """`program ARGS` from the shared virtualenv `venv`, built first if it must be."""
-    session.run(str(_venv(session, venv) / program), *args, external=True, env=env)
+    """`program ARGS` from the shared virtualenv `venv`, built first if it must be; its
+    stderr stays stderr (nox would merge it into stdout)."""
+    session.run(str(_venv(session, venv) / program), *args, external=True, env=env, stderr=None)
 
 
 def _venv(session: nox.Session, name: str) -> Path:

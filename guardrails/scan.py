@@ -29,7 +29,7 @@ from typing import Any
 from guardrails.report import load
 from guardrails.terraform import exported_resources, to_plan
 from guardrails.waivers import WAIVERS, Waiver, waiver_for
-from shared.environments import ENVIRONMENTS, environment_argument
+from shared.environments import ENVIRONMENTS, add_environments_argument
 from shared.errors import PlatformError
 from shared.layers import REPO_ROOT
 
@@ -214,13 +214,18 @@ def render(results: Sequence[ScanResult]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nox -s scan --", description=__doc__)
-    parser.add_argument("environments", nargs="*", metavar="ENV", type=environment_argument)
+    add_environments_argument(parser)
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="synthesize each environment first, as `nox -s scan` does",
+    )
     args = parser.parse_args(argv)
     results = []
     try:
         for environment in args.environments or ENVIRONMENTS:
             print(f"scanning {environment} with checkov ...", flush=True)
-            results.append(scan(environment, load(environment)))
+            results.append(scan(environment, load(environment, fresh=args.fresh)))
     except PlatformError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

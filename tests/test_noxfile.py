@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 from types import ModuleType
 
 import nox
+import pytest
 
 from shared.layers import REPO_ROOT
 
@@ -42,3 +45,28 @@ def test_every_orchestration_command_has_an_on_demand_session_of_its_name() -> N
 
 def test_the_emulator_session_names_reset() -> None:
     assert "start|stop|status|reset" in (_noxfile().emulator.__doc__ or "")
+
+
+@pytest.mark.parametrize("session", ["guardrails", "scan", "synth"])
+def test_each_sessions_help_and_usage_errors_are_its_own(session: str) -> None:
+    # (scan's usage error is not tried: checkov's own tests run before the scan, a minute.)
+    # Through nox, as a user types it: no other tool's help first, and its exit code kept.
+    def nox_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "nox", "-s", session, "--", *args],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    helped = nox_run("--help")
+    assert helped.returncode == 0, helped.stderr
+    assert helped.stdout.startswith(f"usage: nox -s {session} -- ")
+    assert helped.stdout.count("usage:") == 1
+    if session == "scan":
+        return
+    wrong = nox_run("devv")
+    assert wrong.returncode != 0 and "usage:" in wrong.stderr
+    assert f"nox -s {session} --: error: argument ENV: environment = 'devv'" in wrong.stderr
