@@ -170,10 +170,12 @@ def guardrails(session: nox.Session) -> None:
 @in_shared_venv
 def scan(session: nox.Session) -> None:
     """checkov over every synthesized environment, offline: nox -s scan -- [ENV ...]."""
+    if {"-h", "--help"} & set(session.posargs):  # the scan's own help, alone: nothing built
+        _run(session, "dev", "python", "-m", "guardrails.scan", "--help")
+        return
     checkov = _checkov(session)
     # The export's own tests need checkov, so they run here rather than in `tests`.
-    if not {"-h", "--help"} & set(session.posargs):  # help is the scan's own, alone
-        _run(session, "dev", "pytest", "-m", "checkov", env={"CHECKOV": checkov})
+    _run(session, "dev", "pytest", "-m", "checkov", env={"CHECKOV": checkov})
     # One command for the scan itself (it synthesizes first), so its help and errors are its own.
     _run(
         session,

@@ -220,7 +220,8 @@ class Run:
             # Nothing to read from, and nothing needed: the stacks' state is all that is read.
             if self.options.command != "cancel":  # cancel clears state, whatever it describes
                 local_state.check_stopped(self.backend_url)
-            target = targets.local_target(targets.NO_EMULATOR, region)
+            # Not kept: a later target() of this run that must reach AWS starts the emulator.
+            return targets.local_target(targets.NO_EMULATOR, region)
         else:
             # start_local reuses the running emulator, and starts one only when none runs.
             endpoint = self.runtime.start_local(self.say)

@@ -95,6 +95,10 @@ def put_trades(clients: Any, merged: dict[str, Any], trades: list[dict[str, Any]
         )
 
 
+# The outputs a smoke reads: without them the environment is not deployed, and nothing is tested.
+NEEDED = (outputs.LAMBDA_FUNCTION_NAME, outputs.DYNAMODB_TABLE_NAME, outputs.TRADE_STREAM_NAME)
+
+
 def require(merged: dict[str, Any], keys: tuple[str, ...]) -> None:
     for key in keys:
         if not merged.get(key):
@@ -113,10 +117,7 @@ def smoke(
 ) -> None:
     """`clients(service)` gives a boto3 client for the target; raises PlatformError on failure
     (SmokeNotRunError when nothing was tested)."""
-    require(
-        merged,
-        (outputs.LAMBDA_FUNCTION_NAME, outputs.DYNAMODB_TABLE_NAME, outputs.TRADE_STREAM_NAME),
-    )
+    require(merged, NEEDED)
     run = run or SmokeRun.fresh()
     function = merged[outputs.LAMBDA_FUNCTION_NAME]
     table = merged[outputs.DYNAMODB_TABLE_NAME]

@@ -10,14 +10,20 @@ from orchestration.commands.outputs import merged
 from orchestration.context import Run
 from orchestration.engine import Engine
 from orchestration.options import SmokeOptions
-from orchestration.smoke import SmokeNotRunError, smoke
+from orchestration.smoke import NEEDED, SmokeNotRunError, require, smoke
 from orchestration.targets import Target
 from shared.errors import PlatformError
 
 
 def run(run: Run, _options: SmokeOptions) -> int:
-    engine, target = run.connect()
-    smoke_and_record(run, engine, target)
+    # The stacks' outputs first: an environment that is not deployed starts no emulator.
+    engine, _reading = run.connect(reads_aws=False)
+    try:
+        require(merged(run, engine), NEEDED)
+    except SmokeNotRunError:
+        run.say("smoke did not run: nothing recorded")
+        raise
+    smoke_and_record(run, engine, run.target())
     return 0
 
 

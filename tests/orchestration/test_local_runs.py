@@ -260,6 +260,9 @@ def test_reads_start_no_emulator_and_build_nothing_while_changes_start_it(
     printed = harness.run_with(runtime, ("outputs", "dev", "--json"))
     assert printed.code == 1 and set(json.loads(printed.out).values()) == {None}
     assert harness.run_with(runtime, ("cancel", "dev")).code == 0
+    undeployed = harness.run_with(runtime, ("smoke", "dev"))
+    assert undeployed.code == 1 and "smoke did not run: nothing recorded" in undeployed.out
+    assert undeployed.err == "error: no lambda_function_name output: deploy the environment first\n"
     assert started == [] and {t.endpoint for t in harness.targets} == {NO_EMULATOR}
     # The dry runs and --help reach neither the CLI nor a target.
     for argv in (
@@ -271,7 +274,7 @@ def test_reads_start_no_emulator_and_build_nothing_while_changes_start_it(
     with pytest.raises(SystemExit) as helped:
         harness.run_with(runtime, ("outputs", "--help"))
     assert helped.value.code == 0
-    assert len(harness.cli_checked) == 2 and len(harness.targets) == 2
+    assert len(harness.cli_checked) == 3 and len(harness.targets) == 3
     # Local stacks that describe resources while no emulator runs: those went with it.
     _state_file(tmp_path, LAYERS["data"].project, age_s=5)
     lost = harness.run_with(runtime, ("outputs", "dev"))
