@@ -109,6 +109,8 @@ def _fill(venv: Virtualenv, root: Path, log: OnOutput) -> None:
     probe = subprocess.run(
         [str(python), "-c", venv.probe], cwd=root, capture_output=True, check=False
     )
+    if probe.returncode < 0:  # killed by a signal (Ctrl-C): it says nothing of what is there
+        raise PlatformError(f"checking {where} was interrupted; nothing installed")
     if probe.returncode != 0:
         log(f"installing the project into {where} (once; about a minute) ...")
         pip = [str(python), "-m", "pip", "install", "--quiet", "-c", str(root / "constraints.txt")]

@@ -18,7 +18,6 @@ REQUIRED_TAG_KEYS = ("Environment", "Project", "Layer", "ManagedBy")
 
 _RESOURCE_TYPE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Every region AWS has named so far: a short prefix, words, a number (eusc-de-east-1).
-_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 
@@ -68,7 +67,7 @@ def check_name(kind: NameKind, name: str, key: str = "name") -> str:
 def check_region(region: str) -> str:
     """One of the regions the provider knows (pulumi_aws.Region, from terraform-provider-aws's
     list): a well-formed name such as mars-east-1 would otherwise fail only at deploy."""
-    if not _REGION.match(region) or region not in _known_regions():
+    if region not in _known_regions():
         near = difflib.get_close_matches(region, _known_regions(), n=1)
         hint = f" (did you mean {near[0]}?)" if near else ""
         raise ConfigError(

@@ -157,7 +157,8 @@ def _deploy(p: Promotion) -> str:
 
 
 def _smoke(p: Promotion) -> str:
-    smoke_and_record(p.run, *p.connected())
+    engine, target = p.connected()
+    smoke_and_record(p.run, engine, lambda: target)
     return "passed"
 
 

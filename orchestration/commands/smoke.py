@@ -3,6 +3,8 @@ the result for the revision (only when the smoke ran)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestration import smoke_records
@@ -16,30 +18,30 @@ from shared.errors import PlatformError
 
 
 def run(run: Run, _options: SmokeOptions) -> int:
-    # The stacks' outputs first: an environment that is not deployed starts no emulator.
+    # Reading the stacks starts nothing: the emulator only once they show a deployment.
     engine, _reading = run.connect(reads_aws=False)
-    try:
-        require(merged(run, engine), NEEDED)
-    except SmokeNotRunError:
-        run.say("smoke did not run: nothing recorded")
-        raise
-    smoke_and_record(run, engine, run.target())
+    smoke_and_record(run, engine, run.target)
     return 0
 
 
-def smoke_and_record(run: Run, engine: Engine, target: Target) -> None:
-    """Smoke-test the environment and record the result for the revision it runs."""
+def smoke_and_record(run: Run, engine: Engine, target: Callable[[], Target]) -> None:
+    """Smoke-test the environment and record the result for the revision it runs; `target` is
+    reached only when the stacks' outputs show something to test."""
     state = smoke_records.deployed(engine, run.stacks, run.environment)
-    # Outputs, clients, credentials: a failure here tested nothing, so it is not recorded.
     found = merged(run, engine)
-    clients = run.runtime.clients_for(target)
     try:
-        smoke(found, clients, run.say)
+        require(found, NEEDED)  # not deployed: nothing tested, no target reached
+        # Clients, credentials: a failure here tested nothing either, so it is not recorded.
+        clients = run.runtime.clients_for(target())
+        try:
+            smoke(found, clients, run.say)
+        except SmokeNotRunError:
+            raise
+        except (PlatformError, BotoCoreError, ClientError) as error:
+            _record(run, state, passed=False, detail=str(error).splitlines()[0])
+            raise
     except SmokeNotRunError:
         run.say("smoke did not run: nothing recorded")
-        raise
-    except (PlatformError, BotoCoreError, ClientError) as error:
-        _record(run, state, passed=False, detail=str(error).splitlines()[0])
         raise
     _record(run, state, passed=True, detail="ok")
 

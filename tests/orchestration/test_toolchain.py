@@ -161,3 +161,18 @@ def test_the_cli_installed_into_the_checkout_is_ignored_by_git() -> None:
         check=False,
     )
     assert ignored.returncode == 0
+
+
+def test_a_probe_stopped_by_ctrl_c_installs_nothing(tmp_path: Path) -> None:
+    # Ctrl-C reaches the probe too: its death says nothing of the virtualenv, so no pip install
+    # follows it (a pip run there, also interrupted, could leave the virtualenv half-installed).
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    calls = tmp_path / "calls"
+    python.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nkill -INT $$\n')
+    python.chmod(0o755)
+    said: list[str] = []
+    venv = toolchain.Virtualenv(tmp_path / "venv", ".", "import nothing")
+    with pytest.raises(PlatformError, match=r"checking venv was interrupted; nothing installed"):
+        toolchain._fill(venv, tmp_path, said.append)
+    assert calls.read_text().splitlines() == ["-c import nothing"] and said == []

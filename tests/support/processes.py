@@ -29,6 +29,14 @@ def wrapper_python(venv: Path) -> Path:
     """A virtualenv that is this interpreter under another name (nothing installed)."""
     python = venv / "bin" / "python"
     python.parent.mkdir(parents=True, exist_ok=True)
-    python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+    # pip through it would install into the suite's own virtualenv (an editable install there
+    # would then point at the test's checkout): refused, so a test cannot damage the suite.
+    python.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then\n'
+        '  echo "this test virtualenv is the suite\'s interpreter: pip refused" >&2; exit 1\n'
+        "fi\n"
+        f'exec {sys.executable} "$@"\n'
+    )
     python.chmod(0o755)
     return venv
